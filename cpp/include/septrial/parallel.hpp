@@ -1,0 +1,68 @@
+// Deterministic parallel-for: items are claimed from an atomic counter, each worker writes only
+// its own items, and the first exception is rethrown after all workers have joined.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace septrial {
+
+/// Cooperative cancellation and progress shared between workers and the calling thread.
+struct RunControl {
+  std::atomic<bool> cancel{false};
+  std::atomic<std::size_t> done{0};
+};
+
+/// Calls body(i) for i in [0, n) on `threads` workers. `poll` runs on the calling thread about
+/// every poll_ms while workers run (for progress and Ctrl-C); it may set control.cancel.
+inline void parallel_for(std::size_t n, int threads, RunControl& control,
+                         const std::function<void(std::size_t)>& body,
+                         const std::function<void()>& poll = {}, int poll_ms = 50) {
+  const std::size_t workers =
+      std::max<std::size_t>(1, std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads))));
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  auto work = [&]() {
+    for (;;) {
+      if (control.cancel.load(std::memory_order_relaxed)) return;
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        body(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        control.cancel = true;
+        return;
+      }
+      control.done.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
+  if (poll) {
+    while (control.done.load() < n && !control.cancel.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+      try {
+        poll();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        control.cancel = true;
+      }
+    }
+  }
+  for (auto& t : pool) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace septrial
