@@ -1,0 +1,64 @@
+// A module is one piece of physiology (a PK model, the immune model) with its own states.
+// ModuleSpec is the static description in the library; Module is one patient's instance with
+// individual parameter values, built once per patient so the right-hand side never allocates.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "septrial/covariates.hpp"
+#include "septrial/parameters.hpp"
+#include "septrial/signals.hpp"
+
+namespace septrial {
+
+struct ObservableInfo {
+  std::string name;  ///< carries its unit, e.g. "esketamine_ng_ml"
+  std::string unit;
+  std::string doc;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual std::size_t n_states() const = 0;
+  /// Initial amounts (zero for PK; the immune model's resting state).
+  virtual void initial_state(double* x) const = 0;
+  /// Writes this module's outputs to the bus before any module's derivatives are evaluated.
+  virtual void publish(const double* /*x*/, SignalBus& /*bus*/) const {}
+  /// Derivatives; `input_rate` is the current zero-order dosing rate (mg/h) into dose_state().
+  virtual void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const = 0;
+  /// Observable values at state x, in the order of the spec's observables.
+  virtual void observe(double t, const double* x, const SignalBus& bus, double* out) const = 0;
+  /// State receiving boluses and infusions, or -1 when the module takes no doses.
+  virtual int dose_state() const { return -1; }
+  /// Covariate-adjusted structural parameters (e.g. V1, CL in L and L/h) for reports and tests.
+  virtual std::vector<std::pair<std::string, double>> structural() const { return {}; }
+};
+
+/// Context a module may need at instantiation.
+struct ModuleContext {
+  double first_dose_h = 0.0;  ///< time of the first dose of this module's drug (or 0)
+};
+
+struct ModuleSpec {
+  std::string name;         ///< registry name, e.g. "esketamine_otto2021"
+  std::string drug;         ///< drug dosed into this module ("" when none)
+  std::string description;  ///< one line, with the source
+  std::vector<ParameterInfo> parameters;
+  std::vector<std::string> states;
+  std::vector<ObservableInfo> observables;
+  std::vector<std::string> covariates;  ///< covariates the module reads
+  std::vector<RandomEffect> random_effects;
+  std::vector<RandomEffectCovariance> covariances;
+  std::vector<ResidualError> residual_errors;
+  /// Builds one patient's module from individual parameter values (after random effects).
+  std::function<std::unique_ptr<Module>(const std::vector<double>& params, const Covariates&,
+                                        const ModuleContext&)>
+      make;
+};
+
+}  // namespace septrial

@@ -1,0 +1,57 @@
+// One simulated patient: the model's modules instantiated with individual parameter values,
+// the regimen converted to mg for this patient's weight, and the right-hand side of the whole
+// composed system.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "septrial/covariates.hpp"
+#include "septrial/model.hpp"
+#include "septrial/random.hpp"
+#include "septrial/regimen.hpp"
+
+namespace septrial {
+
+/// Applies the model's log-normal random effects to `typical` (qualified parameter vector).
+/// Always consumes one normal draw per random effect, so streams stay aligned when a variance is 0.
+std::vector<double> apply_random_effects(const ModelSpec& model, const std::vector<double>& typical,
+                                         PatientRng& rng);
+
+class Patient {
+ public:
+  Patient(std::shared_ptr<const ModelSpec> model, const std::vector<double>& params,
+          const Covariates& covariates, const Regimen& regimen);
+
+  const ModelSpec& model() const { return *model_; }
+  const Regimen& regimen() const { return regimen_; }
+  const Covariates& covariates() const { return covariates_; }
+  std::size_t n_states() const { return n_states_; }
+  std::size_t n_observables() const { return model_->observables().size(); }
+
+  void initial_state(double* x) const;
+  /// Sets the dosing rates valid on the interval starting at t.
+  void set_rates_from(double t);
+  /// Adds boluses given exactly at t to x.
+  void apply_boluses(double t, double* x) const;
+  void rhs(double t, const double* x, double* dx) const;
+  void observe(double t, const double* x, double* out) const;
+  /// Covariate-adjusted structural parameters, qualified with the component prefix.
+  std::vector<std::pair<std::string, double>> structural() const;
+
+ private:
+  void publish(const double* x) const;
+
+  std::shared_ptr<const ModelSpec> model_;
+  Covariates covariates_;
+  Regimen regimen_;
+  std::vector<std::unique_ptr<Module>> modules_;
+  std::vector<double> rates_;  ///< per component, mg/h
+  std::size_t n_states_ = 0;
+  mutable SignalBus bus_;
+};
+
+}  // namespace septrial

@@ -1,0 +1,182 @@
+#include "septrial/integrator.hpp"
+
+#include <algorithm>
+#include <boost/numeric/odeint.hpp>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "septrial/errors.hpp"
+
+namespace septrial {
+
+namespace odeint = boost::numeric::odeint;
+namespace ublas = boost::numeric::ublas;
+
+void SolverOptions::validate() const {
+  if (!(rtol > 0.0) || !std::isfinite(rtol)) throw InputError("rtol", "must be > 0, got " + format_number(rtol));
+  if (!(atol > 0.0) || !std::isfinite(atol)) throw InputError("atol", "must be > 0, got " + format_number(atol));
+  if (max_steps == 0) throw InputError("max_steps", "must be >= 1");
+}
+
+SolverOptions::Method SolverOptions::parse_method(const std::string& name) {
+  if (name == "dopri5") return Method::Dopri5;
+  if (name == "rosenbrock4") return Method::Rosenbrock4;
+  throw InputError("method", "unknown method '" + name + "'; allowed: dopri5, rosenbrock4");
+}
+
+namespace {
+
+/// Thrown inside the stepping loop; turned into a failed status for this patient only.
+struct PatientFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct VectorSystem {
+  const Patient* patient;
+  void operator()(const std::vector<double>& x, std::vector<double>& dx, double t) const {
+    patient->rhs(t, x.data(), dx.data());
+  }
+};
+
+/// Rosenbrock needs ublas state types and a Jacobian; the Jacobian is a forward finite difference
+/// into buffers allocated once per patient.
+struct StiffSystem {
+  const Patient* patient;
+  void operator()(const ublas::vector<double>& x, ublas::vector<double>& dx, double t) const {
+    patient->rhs(t, &x.data()[0], &dx.data()[0]);
+  }
+};
+struct StiffJacobian {
+  const Patient* patient;
+  mutable ublas::vector<double> xp, f0, f1;
+  explicit StiffJacobian(const Patient* p, std::size_t n) : patient(p), xp(n), f0(n), f1(n) {}
+  void operator()(const ublas::vector<double>& x, ublas::matrix<double>& J, double t,
+                  ublas::vector<double>& dfdt) const {
+    const std::size_t n = x.size();
+    patient->rhs(t, &x.data()[0], &f0.data()[0]);
+    xp = x;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double h = 1e-7 * std::max(std::abs(x[j]), 1e-3);
+      xp[j] = x[j] + h;
+      patient->rhs(t, &xp.data()[0], &f1.data()[0]);
+      for (std::size_t i = 0; i < n; ++i) J(i, j) = (f1[i] - f0[i]) / h;
+      xp[j] = x[j];
+    }
+    const double ht = 1e-7 * std::max(std::abs(t), 1.0);
+    patient->rhs(t + ht, &x.data()[0], &f1.data()[0]);
+    for (std::size_t i = 0; i < n; ++i) dfdt[i] = (f1[i] - f0[i]) / ht;
+  }
+};
+
+bool all_finite(const double* x, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+/// Drives a dense-output stepper through the breakpoints. State is any vector type with data().
+template <class Stepper, class System, class State>
+SolveStatus drive(Stepper& stepper, System system, State& x, Patient& patient, double t_start,
+                  const std::vector<double>& times, const SolverOptions& options, const OutputSink& sink,
+                  const Crossing* crossing, double* crossing_time) {
+  SolveStatus status;
+  const std::size_t n = patient.n_states();
+  const double t_end = times.back();
+  std::vector<double> points = patient.regimen().breakpoints(t_start, t_end);
+  points.push_back(t_start);
+  points.push_back(t_end);
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+
+  State tmp = x;
+  std::size_t next_out = 0;
+  bool crossed = false;
+  if (crossing_time) *crossing_time = std::numeric_limits<double>::infinity();
+  auto data = [](State& s) { return &s[0]; };
+
+  auto check_crossing = [&](double t0, double t1, double before, double after) {
+    if (!crossing || crossed || !(before < crossing->threshold && after >= crossing->threshold)) return;
+    double lo = t0, hi = t1;
+    for (int it = 0; it < 60 && hi - lo > 1e-10 * std::max(1.0, hi); ++it) {
+      const double mid = 0.5 * (lo + hi);
+      stepper.calc_state(mid, tmp);
+      (tmp[crossing->state] >= crossing->threshold ? hi : lo) = mid;
+    }
+    crossed = true;
+    if (crossing_time) *crossing_time = hi;
+  };
+
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const double t0 = points[k];
+    patient.apply_boluses(t0, data(x));
+    while (next_out < times.size() && times[next_out] <= t0) {
+      sink(next_out, times[next_out], data(x));
+      ++next_out;
+    }
+    if (k + 1 == points.size()) break;
+    const double t1 = points[k + 1];
+    patient.set_rates_from(t0);
+    const double span = t1 - t0;
+    stepper.initialize(x, t0, std::min(options.first_step_h, span));
+    const double eps = 1e-12 * std::max(1.0, std::abs(t1));
+    while (t1 - stepper.current_time() > eps) {
+      const double remaining = t1 - stepper.current_time();
+      if (stepper.current_time_step() > remaining) {
+        // Land exactly on the breakpoint: the next rate change must not be stepped across.
+        stepper.initialize(stepper.current_state(), stepper.current_time(), remaining);
+      }
+      const double before = crossing ? stepper.current_state()[crossing->state] : 0.0;
+      const auto span_done = stepper.do_step(system);
+      if (++status.steps > options.max_steps) {
+        throw PatientFailure("max_steps (" + std::to_string(options.max_steps) + ") exceeded at t=" +
+                             format_number(span_done.second) + " h");
+      }
+      const auto& cur = stepper.current_state();
+      if (!all_finite(&cur[0], n)) throw PatientFailure("non-finite state at t=" + format_number(span_done.second));
+      check_crossing(span_done.first, span_done.second, before, cur[crossing ? crossing->state : 0]);
+      while (next_out < times.size() && times[next_out] < t1 && times[next_out] <= span_done.second) {
+        stepper.calc_state(times[next_out], tmp);
+        sink(next_out, times[next_out], data(tmp));
+        ++next_out;
+      }
+    }
+    x = stepper.current_state();
+  }
+  return status;
+}
+
+}  // namespace
+
+SolveStatus integrate_patient(Patient& patient, double t_start, const std::vector<double>& times,
+                              const SolverOptions& options, const OutputSink& sink, const Crossing* crossing,
+                              double* crossing_time, const double* initial_state) {
+  if (times.empty()) return {};
+  const std::size_t n = patient.n_states();
+  try {
+    if (options.method == SolverOptions::Method::Dopri5) {
+      std::vector<double> x(n);
+      if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
+      else patient.initial_state(x.data());
+      auto stepper = odeint::make_dense_output(options.atol, options.rtol,
+                                               odeint::runge_kutta_dopri5<std::vector<double>>());
+      return drive(stepper, VectorSystem{&patient}, x, patient, t_start, times, options, sink, crossing,
+                   crossing_time);
+    }
+    ublas::vector<double> x(n);
+    if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
+    else patient.initial_state(&x.data()[0]);
+    auto stepper = odeint::make_dense_output(options.atol, options.rtol, odeint::rosenbrock4<double>());
+    return drive(stepper, std::make_pair(StiffSystem{&patient}, StiffJacobian(&patient, n)), x, patient, t_start,
+                 times, options, sink, crossing, crossing_time);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    SolveStatus failed;
+    failed.ok = false;
+    failed.reason = e.what();
+    return failed;
+  }
+}
+
+}  // namespace septrial

@@ -1,0 +1,73 @@
+#include "septrial/linear_pk.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace septrial {
+
+void LinearPk::initial_state(double* x) const { std::fill(x, x + n_, 0.0); }
+
+void LinearPk::publish(const double* x, SignalBus& bus) const {
+  for (const auto& o : outputs_)
+    if (o.publish) bus[o.signal] = o.scale * x[o.state];
+}
+
+void LinearPk::rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const {
+  std::fill(dx, dx + n_, 0.0);
+  const double il6 = bus[Signal::Il6PgMl];
+  const double inflammation = e_il6_ > 0.0 && il6 > 0.0 ? 1.0 - e_il6_ * il6 / (il6 + il6_50_) : 1.0;
+  const double rise = 1.0 + rise_per_h_ * std::max(t - rise_since_h_, 0.0);
+  for (const auto& f : flows_) {
+    double k = f.k;
+    if (f.modulation == Modulation::Inflammation) k *= inflammation;
+    else if (f.modulation == Modulation::TimeRise) k *= rise;
+    const double flux = k * x[f.from];
+    dx[f.from] -= flux;
+    dx[f.to] += flux;
+  }
+  if (dose_state_ >= 0) dx[dose_state_] += input_rate;
+}
+
+void LinearPk::observe(double, const double* x, const SignalBus&, double* out) const {
+  for (std::size_t i = 0; i < outputs_.size(); ++i) out[i] = outputs_[i].scale * x[outputs_[i].state];
+}
+
+double param(const ModuleSpec& spec, const std::vector<double>& p, const std::string& name) {
+  const std::size_t i = find_parameter(spec.parameters, name);
+  if (i == npos) throw std::logic_error(spec.name + " has no parameter " + name);
+  return p[i];
+}
+
+void add_icu_clearance_parameters(ModuleSpec& spec) {
+  spec.parameters.push_back(positive("ICU_CL_mult", 1.0, "1",
+                                     "[A] ICU multiplier on esketamine clearance; scenario range 0.5-1.3 "
+                                     "(pk-dossier §2, derived from liver-flow and CYP sensitivity, not estimated)"));
+  spec.parameters.push_back(nonnegative("omega2_ICU_CL", 0.0, "1",
+                                        "[A] extra log-normal variance on ICU_CL_mult; 0.148 = CV 40% as in "
+                                        "Flint 2017 (PICU); 0 = off"));
+  spec.random_effects.push_back({"ICU_CL_mult", "omega2_ICU_CL"});
+  auto e = fraction("E_il6_CL", 0.0,
+                    "[A] inflammation -> clearance coupling: CL x (1 - E_il6_CL IL6/(IL6 + IL6_50_CL)); "
+                    "0 = off (midazolam/CYP3A evidence, pk-dossier §2)");
+  spec.parameters.push_back(e);
+  spec.parameters.push_back(positive("IL6_50_CL", 300.0, "pg/mL",
+                                     "[A] IL-6 giving half the coupling effect (adult COVID ICU: IL-6 116->300 "
+                                     "pg/mL lowered midazolam CL 24%, pk-dossier §2)"));
+}
+
+IcuClearance icu_clearance(const ModuleSpec& spec, const std::vector<double>& p) {
+  return {param(spec, p, "ICU_CL_mult"), param(spec, p, "E_il6_CL"), param(spec, p, "IL6_50_CL")};
+}
+
+void mammillary(LinearPk& pk, const std::vector<double>& volumes, double cl,
+                const std::vector<double>& intercompartmental, LinearPk::Modulation elimination) {
+  const std::size_t sink = pk.n_states() - 1;
+  pk.flow(0, sink, cl / volumes[0], elimination);
+  for (std::size_t j = 1; j < volumes.size(); ++j) {
+    const double q = intercompartmental[j - 1];
+    pk.flow(0, j, q / volumes[0]);
+    pk.flow(j, 0, q / volumes[j]);
+  }
+}
+
+}  // namespace septrial

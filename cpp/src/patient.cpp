@@ -1,0 +1,140 @@
+#include "septrial/patient.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "septrial/errors.hpp"
+
+namespace septrial {
+
+std::vector<double> apply_random_effects(const ModelSpec& model, const std::vector<double>& typical,
+                                         PatientRng& rng) {
+  std::vector<double> out = typical;
+  const auto& comps = model.components();
+  for (std::size_t c = 0; c < comps.size(); ++c) {
+    const ModuleSpec& spec = *comps[c].spec;
+    const std::size_t base = model.parameter_offsets()[c];
+    const std::size_t n = spec.random_effects.size();
+    if (n == 0) continue;
+    Eigen::VectorXd z(static_cast<Eigen::Index>(n));
+    for (std::size_t i = 0; i < n; ++i) z[static_cast<Eigen::Index>(i)] = rng.normal();
+
+    auto local = [&](const std::string& name) { return base + find_parameter(spec.parameters, name); };
+    // Random effects with a positive variance form the covariance block; zero variances are off.
+    std::vector<std::size_t> active;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (out[local(spec.random_effects[i].variance_name)] > 0.0) active.push_back(i);
+    }
+    if (active.empty()) continue;
+    const auto m = static_cast<Eigen::Index>(active.size());
+    Eigen::MatrixXd omega = Eigen::MatrixXd::Zero(m, m);
+    for (Eigen::Index a = 0; a < m; ++a) {
+      omega(a, a) = out[local(spec.random_effects[active[static_cast<std::size_t>(a)]].variance_name)];
+    }
+    for (const auto& cov : spec.covariances) {
+      Eigen::Index ia = -1, ib = -1;
+      for (Eigen::Index a = 0; a < m; ++a) {
+        const auto& p = spec.random_effects[active[static_cast<std::size_t>(a)]].parameter;
+        if (p == cov.first) ia = a;
+        if (p == cov.second) ib = a;
+      }
+      if (ia >= 0 && ib >= 0) omega(ia, ib) = omega(ib, ia) = out[local(cov.covariance_name)];
+    }
+    Eigen::LLT<Eigen::MatrixXd> llt(omega);
+    if (llt.info() != Eigen::Success) {
+      const std::string prefix = comps[c].prefix.empty() ? "" : comps[c].prefix + ".";
+      throw InputError("params." + prefix + spec.covariances.front().covariance_name,
+                       "the random-effect covariance matrix is not positive definite");
+    }
+    Eigen::VectorXd za(m);
+    for (Eigen::Index a = 0; a < m; ++a) za[a] = z[static_cast<Eigen::Index>(active[static_cast<std::size_t>(a)])];
+    const Eigen::VectorXd eta = llt.matrixL() * za;
+    for (Eigen::Index a = 0; a < m; ++a) {
+      out[local(spec.random_effects[active[static_cast<std::size_t>(a)]].parameter)] *= std::exp(eta[a]);
+    }
+  }
+  return out;
+}
+
+Patient::Patient(std::shared_ptr<const ModelSpec> model, const std::vector<double>& params,
+                 const Covariates& covariates, const Regimen& regimen)
+    : model_(std::move(model)), covariates_(covariates), regimen_(regimen) {
+  const auto& comps = model_->components();
+  rates_.assign(comps.size(), 0.0);
+  for (std::size_t c = 0; c < comps.size(); ++c) {
+    const ModuleSpec& spec = *comps[c].spec;
+    const auto first = params.begin() + static_cast<std::ptrdiff_t>(model_->parameter_offsets()[c]);
+    std::vector<double> local(first, first + static_cast<std::ptrdiff_t>(spec.parameters.size()));
+    ModuleContext ctx;
+    const int drug = model_->component_drug()[c];
+    if (drug >= 0) {
+      double first_dose = std::numeric_limits<double>::infinity();
+      for (const auto& b : regimen_.boluses)
+        if (b.drug == drug) first_dose = std::min(first_dose, b.time_h);
+      for (const auto& i : regimen_.infusions)
+        if (i.drug == drug && i.rate > 0.0) first_dose = std::min(first_dose, i.start_h);
+      ctx.first_dose_h = std::isfinite(first_dose) ? first_dose : 0.0;
+    }
+    modules_.push_back(spec.make(local, covariates_, ctx));
+    n_states_ += modules_.back()->n_states();
+  }
+}
+
+void Patient::initial_state(double* x) const {
+  for (std::size_t c = 0; c < modules_.size(); ++c) modules_[c]->initial_state(x + model_->state_offsets()[c]);
+}
+
+void Patient::set_rates_from(double t) {
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    const int drug = model_->component_drug()[c];
+    rates_[c] = drug >= 0 ? regimen_.rate_at(drug, t, covariates_.weight_kg) : 0.0;
+  }
+}
+
+void Patient::apply_boluses(double t, double* x) const {
+  for (const auto& b : regimen_.boluses) {
+    if (b.time_h != t) continue;
+    for (std::size_t c = 0; c < modules_.size(); ++c) {
+      if (model_->component_drug()[c] != b.drug) continue;
+      const int s = modules_[c]->dose_state();
+      x[model_->state_offsets()[c] + static_cast<std::size_t>(s)] +=
+          b.per_kg ? b.amount * covariates_.weight_kg : b.amount;
+    }
+  }
+}
+
+void Patient::publish(const double* x) const {
+  for (std::size_t c = 0; c < modules_.size(); ++c) modules_[c]->publish(x + model_->state_offsets()[c], bus_);
+}
+
+void Patient::rhs(double t, const double* x, double* dx) const {
+  publish(x);
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    const std::size_t o = model_->state_offsets()[c];
+    modules_[c]->rhs(t, x + o, dx + o, bus_, rates_[c]);
+  }
+}
+
+void Patient::observe(double t, const double* x, double* out) const {
+  publish(x);
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    modules_[c]->observe(t, x + model_->state_offsets()[c], bus_, out + model_->observable_offsets()[c]);
+  }
+}
+
+std::vector<std::pair<std::string, double>> Patient::structural() const {
+  std::vector<std::pair<std::string, double>> all;
+  const auto& comps = model_->components();
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    for (auto kv : modules_[c]->structural()) {
+      if (!comps[c].prefix.empty()) kv.first = comps[c].prefix + "." + kv.first;
+      all.push_back(kv);
+    }
+  }
+  return all;
+}
+
+}  // namespace septrial
