@@ -1,0 +1,164 @@
+"""``septrial.simulate``: one patient or a cohort, any model of the library."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from septrial import _core
+from septrial.covariates import covariate_table
+from septrial.dosing import Dose, regimen_tables
+from septrial.models import model_info, models
+from septrial.progress import progress_callback
+
+__all__ = ["simulate", "models", "model_info", "individual_parameters", "SimulationError"]
+
+METHODS = ("dopri5", "rosenbrock4")
+
+
+class SimulationError(RuntimeError):
+    """The solver failed for a single-patient simulation (the reason is in the message)."""
+
+
+def _times(times_h: Any) -> np.ndarray:
+    if times_h is None:
+        raise ValueError("times_h: required, e.g. numpy.linspace(0, 72, 145)")
+    t = np.asarray(times_h, dtype=float).ravel()
+    if t.size == 0:
+        raise ValueError("times_h: must contain at least one time")
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        raise ValueError("times_h: times must be finite and >= 0 h")
+    if np.any(np.diff(t) < 0):
+        i = int(np.argmax(np.diff(t) < 0)) + 1
+        raise ValueError(f"times_h[{i}]: times must be in increasing order ({t[i-1]} then {t[i]})")
+    return t
+
+
+def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> np.ndarray | None:
+    if not initial_state:
+        return None
+    # Start from the model's own initial state, then override the named entries.
+    zero_dose = (np.zeros((0, 4)), np.zeros((0, 5)))
+    params = info.parameter_matrix(None, 1)
+    cov, _ = covariate_table({})
+    values, columns, _ = _core.simulate(
+        info.name, cov, params, [zero_dose], np.zeros(1, dtype=np.int64), np.zeros(1), None,
+        "dopri5", 1e-6, 1e-9, 10, False, False, True, 0, 0, 1, None,
+    )
+    x0 = np.asarray(values[0, 0, len(info.observables):], dtype=float)
+    for name, value in initial_state.items():
+        if name not in info.states:
+            raise ValueError(
+                f"initial_state.{name}: unknown state of model {info.name!r}; "
+                f"allowed: {', '.join(info.states)}"
+            )
+        v = float(value)
+        if not np.isfinite(v):
+            raise ValueError(f"initial_state.{name}: must be finite, got {value!r}")
+        x0[info.states.index(name)] = v
+    return np.tile(x0, (n, 1))
+
+
+def simulate(
+    model: str = "esketamine_otto2021",
+    covariates: Mapping[str, Any] | pd.DataFrame | None = None,
+    doses: Iterable[Dose] | Sequence[Iterable[Dose]] = (),
+    times_h: Any = None,
+    params: Mapping[str, Any] | None = None,
+    variability: bool = False,
+    seed: int = 0,
+    *,
+    residual_error: bool = False,
+    initial_state: Mapping[str, float] | None = None,
+    states: bool = False,
+    method: str = "dopri5",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_steps: int = 200_000,
+    threads: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Simulate one patient (``covariates`` a dict) or a cohort (a DataFrame, one row per patient).
+
+    Parameters
+    ----------
+    model : a name from :func:`septrial.models`.
+    covariates : ``weight_kg``, ``height_cm``, ``age_y``, ``sex`` ("male"/"female"), ``opioids``.
+    doses : Bolus/Infusion/PumpLog objects, shared by all patients; or, for a cohort, one list per
+        patient.
+    times_h : increasing output times in hours (the solver does not step to them: dense output).
+    params : parameter values by name (scalars, or one value per patient for a cohort).
+    variability : sample between-patient random effects from (seed, patient index).
+    residual_error : add the model's residual (assay) error to the observables.
+    initial_state : starting amounts by state name (default: the model's own initial state).
+    states : also return the state columns.
+    method, rtol, atol, max_steps : solver: "dopri5" (explicit, adaptive) or "rosenbrock4" (stiff).
+    threads : worker threads for a cohort (default: all cores); results do not depend on it.
+    progress : show a tqdm progress bar.
+
+    Returns
+    -------
+    DataFrame with ``time_h`` and one column per observable (e.g. ``esketamine_ng_ml``); a cohort
+    adds a ``patient`` column. ``df.attrs["status"]`` lists per-patient solver status.
+    """
+    info = model_info(model)
+    if method not in METHODS:
+        raise ValueError(f"method: unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name}: must be > 0, got {value!r}")
+    if int(max_steps) < 1:
+        raise ValueError(f"max_steps: must be >= 1, got {max_steps!r}")
+    cov, cohort = covariate_table(covariates)
+    n = len(cov)
+    t = _times(times_h)
+    param_matrix = info.parameter_matrix(params, n)
+
+    doses = list(doses)
+    per_patient = cohort and len(doses) == n and all(not hasattr(d, "drug") for d in doses)
+    if per_patient:
+        regimens = [regimen_tables(d, info.drugs, info.name) for d in doses]
+        regimen_of = np.arange(n, dtype=np.int64)
+    else:
+        regimens = [regimen_tables(doses, info.drugs, info.name)]
+        regimen_of = np.zeros(n, dtype=np.int64)
+
+    n_threads = threads if threads is not None else (os.cpu_count() or 1)
+    if int(n_threads) < 1:
+        raise ValueError(f"threads: must be >= 1, got {threads!r}")
+    with progress_callback(progress and cohort, n, f"simulate {model}") as callback:
+        values, columns, status = _core.simulate(
+            info.name, cov, param_matrix, regimens, regimen_of, t,
+            _initial_states(info, initial_state, n), method, float(rtol), float(atol),
+            int(max_steps), bool(variability), bool(residual_error), bool(states),
+            int(seed), 0, int(n_threads), callback,
+        )
+    if not cohort and not status[0][0]:
+        raise SimulationError(f"simulation of model {model!r} failed: {status[0][1]}")
+
+    frame = pd.DataFrame(values.reshape(n * len(t), len(columns)), columns=list(columns))
+    frame.insert(0, "time_h", np.tile(t, n))
+    if cohort:
+        frame.insert(0, "patient", np.repeat(np.arange(n), len(t)))
+    frame.attrs["status"] = [
+        {"patient": i, "ok": ok, "reason": reason, "steps": steps}
+        for i, (ok, reason, steps) in enumerate(status)
+    ]
+    frame.attrs["model"] = info.name
+    return frame
+
+
+def individual_parameters(
+    model: str, covariates: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    """Covariate-adjusted structural parameters (no random effects), e.g. V1 (L) and CL (L/h)."""
+    info = model_info(model)
+    cov, cohort = covariate_table(covariates)
+    if cohort:
+        raise ValueError("covariates: individual_parameters takes one patient (a dict)")
+    matrix = info.parameter_matrix(params, 1)
+    return dict(_core.structural_parameters(info.name, cov[0], matrix[0]))
