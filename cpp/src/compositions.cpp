@@ -13,7 +13,19 @@ std::shared_ptr<const ModelSpec> esketamine_propofol() {
                              {"propofol", find_module("propofol_eleveld2018")}});
 }
 
-const bool registered = register_model("esketamine_propofol", esketamine_propofol);
+/// The composed septic patient of MODEL.md §1-6: esketamine PK -> plasma concentration -> immune
+/// inhibition; propofol PK (its immune effect off by default); IL-6 -> esketamine clearance
+/// (coupling off by default). The immune module keeps its own parameter names (P0, k_pg, ...).
+std::shared_ptr<const ModelSpec> sepsis_esketamine() {
+  return std::make_shared<const ModelSpec>(
+      "sepsis_esketamine", "Septic ICU patient: esketamine + propofol PK joined to the immune model",
+      std::vector<Component>{{"esketamine", find_module("esketamine_otto2021")},
+                             {"propofol", find_module("propofol_eleveld2018")},
+                             {"", find_module("sepsis_immune")}});
+}
+
+const bool registered = register_model("esketamine_propofol", esketamine_propofol) &&
+                        register_model("sepsis_esketamine", sepsis_esketamine);
 
 }  // namespace
 }  // namespace septrial

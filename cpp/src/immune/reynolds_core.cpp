@@ -1,0 +1,72 @@
+#include <cmath>
+
+#include "septrial/immune.hpp"
+#include "septrial/linear_pk.hpp"
+
+namespace septrial {
+
+ReynoldsParams ReynoldsParams::from(const ModuleSpec& spec, const std::vector<double>& p) {
+  auto v = [&](const char* n) { return param(spec, p, n); };
+  return {v("P0"),   v("k_pg"), v("p_inf"), v("k_pm"),  v("s_m"),  v("mu_m"),  v("k_mp"), v("k_pn"),
+          v("k_np"), v("k_nn"), v("k_nd"),  v("s_nr"),  v("mu_nr"), v("mu_n"), v("k_dn"), v("x_dn"),
+          v("mu_d"), v("c_inf"), v("s_c"),  v("k_cn"),  v("k_cnd"), v("mu_c"), v("CA0")};
+}
+
+void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double activation) {
+  const double P = std::max(x[0], 0.0), N = std::max(x[1], 0.0), D = std::max(x[2], 0.0), CA = x[3];
+  const double fN = reynolds_f(r, N, CA);
+  const double R = reynolds_f(r, r.k_nn * N + r.k_np * P + r.k_nd * D, CA);
+  const double fN6 = std::pow(fN, 6.0);
+  const double fs = fN6 / (std::pow(r.x_dn, 6.0) + fN6);
+  const double fc = reynolds_f(r, N + r.k_cnd * D, CA);
+  dx[0] = r.k_pg * P * (1.0 - P / r.p_inf) - r.k_pm * r.s_m * P / (r.mu_m + r.k_mp * P) - r.k_pn * fN * P;
+  dx[1] = activation * r.s_nr * R / (r.mu_nr + R) - r.mu_n * N;
+  dx[2] = r.k_dn * fs - r.mu_d * D;
+  dx[3] = r.s_c + r.k_cn * fc / (1.0 + fc) - r.mu_c * CA;
+}
+
+std::vector<ParameterInfo> reynolds_parameters() {
+  const std::string src = "; Reynolds 2006 table (MODEL.md §4)";
+  return {
+      nonnegative("P0", 1.0, "1e6/cc", "initial pathogen load (health 1.0, aseptic death 1.5)" + src),
+      nonnegative("k_pg", 0.3, "1/h", "pathogen growth rate (0.6 in the septic-death case)" + src),
+      positive("p_inf", 20.0, "1e6/cc", "pathogen carrying capacity" + src),
+      nonnegative("k_pm", 0.6, "1/(M h)", "non-specific killing" + src),
+      nonnegative("s_m", 0.005, "M/h", "non-specific response source" + src),
+      positive("mu_m", 0.002, "1/h", "non-specific response decay" + src),
+      nonnegative("k_mp", 0.01, "1/(1e6/cc h)", "exhaustion of the non-specific response by P" + src),
+      nonnegative("k_pn", 1.8, "1/(N h)", "killing by activated phagocytes" + src),
+      nonnegative("k_np", 0.1, "1", "phagocyte activation by P" + src),
+      nonnegative("k_nn", 0.01, "1", "phagocyte activation by N*" + src),
+      nonnegative("k_nd", 0.02, "1", "phagocyte activation by D" + src),
+      nonnegative("s_nr", 0.08, "N/h", "phagocyte source" + src),
+      positive("mu_nr", 0.12, "1/h", "resting-phagocyte decay" + src),
+      positive("mu_n", 0.05, "1/h", "activated-phagocyte decay" + src),
+      nonnegative("k_dn", 0.35, "D/h", "maximal damage rate" + src),
+      positive("x_dn", 0.06, "N", "N* giving half-maximal damage" + src),
+      positive("mu_d", 0.02, "1/h", "damage decay" + src),
+      positive("c_inf", 0.28, "CA", "potency of CA" + src),
+      nonnegative("s_c", 0.0125, "CA/h", "CA source" + src),
+      nonnegative("k_cn", 0.04, "CA/h", "maximal CA production" + src),
+      nonnegative("k_cnd", 48.0, "N/D", "weight of damage in CA induction" + src),
+      positive("mu_c", 0.1, "1/h", "CA decay" + src),
+      nonnegative("CA0", 0.125, "CA", "initial CA = s_c/mu_c (resting level)" + src),
+  };
+}
+
+void add_reynolds_random_effects(ModuleSpec& spec) {
+  // Log-normal IIV of MODEL.md §7 (Clermont 2004's idea): omega^2 = ln(1 + CV^2).
+  spec.parameters.push_back(nonnegative("omega2_P0", std::log(1.0 + 0.5 * 0.5), "1",
+                                        "[A] IIV of P0, CV 50% (MODEL.md §7); 0 in the stand-alone model"));
+  spec.parameters.push_back(nonnegative("omega2_k_pg", std::log(1.0 + 0.3 * 0.3), "1", "[A] IIV of k_pg, CV 30%"));
+  spec.parameters.push_back(nonnegative("omega2_s_nr", std::log(1.0 + 0.2 * 0.2), "1",
+                                        "[A] IIV of s_nr (pro-inflammatory propensity), CV 20%"));
+  spec.parameters.push_back(nonnegative("omega2_k_cn", std::log(1.0 + 0.2 * 0.2), "1",
+                                        "[A] IIV of k_cn (anti-inflammatory propensity), CV 20%"));
+  spec.random_effects.push_back({"P0", "omega2_P0"});
+  spec.random_effects.push_back({"k_pg", "omega2_k_pg"});
+  spec.random_effects.push_back({"s_nr", "omega2_s_nr"});
+  spec.random_effects.push_back({"k_cn", "omega2_k_cn"});
+}
+
+}  // namespace septrial

@@ -1,0 +1,153 @@
+// The septic patient's immune module: the Reynolds 2006 core with the clinical read-outs of
+// MODEL.md §5 (IL-6, TNF-a, IL-10, monocyte HLA-DR, CD4, SOFA, death hazard) and esketamine's
+// Emax inhibition of phagocyte activation and pro-inflammatory cytokine production (§6).
+// The [A] gains and scales are calibrated by `python -m septrial.calibrate` (docs/calibration.md).
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "septrial/immune.hpp"
+#include "septrial/linear_pk.hpp"
+#include "septrial/model.hpp"
+
+namespace septrial {
+namespace {
+
+struct Readouts {
+  double k_6, k_T, k_10, w_6, w_10, w_T, a_6, a_T, a_10, H_n, D_H, k_H, E_H, L_n, k_L, k_apo, D_L, SOFA_chronic,
+      S_max, D_S, h0, beta, I_max, IC50, g, propofol_Imax, propofol_EC50;
+};
+
+enum State : std::size_t { P, N, D, CA, IL6, TNF, IL10, HLA, CD4, HAZ, N_STATES };
+
+class SepsisImmune : public Module {
+ public:
+  SepsisImmune(const ReynoldsParams& r, const Readouts& o) : r_(r), o_(o) {}
+  std::size_t n_states() const override { return N_STATES; }
+  void initial_state(double* x) const override {
+    x[P] = r_.P0;
+    x[N] = 0.0;
+    x[D] = 0.0;
+    x[CA] = r_.CA0;
+    x[IL6] = o_.w_6;
+    x[TNF] = o_.w_T;
+    x[IL10] = o_.w_10;
+    x[HLA] = o_.H_n;
+    x[CD4] = o_.L_n;
+    x[HAZ] = 0.0;
+  }
+  void publish(const double* x, SignalBus& bus) const override { bus[Signal::Il6PgMl] = x[IL6]; }
+  void rhs(double, const double* x, double* dx, const SignalBus& bus, double) const override {
+    const double i_esk = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[Signal::EsketamineNgMl]);
+    const double i_prop = emax_inhibition(o_.propofol_Imax, o_.propofol_EC50, 1.0, bus[Signal::PropofolMgL]);
+    reynolds_rhs(r_, x, dx, (1.0 - i_esk) * (1.0 - i_prop));
+    const double d = std::max(x[D], 0.0);
+    const double fN = reynolds_f(r_, std::max(x[N], 0.0), x[CA]);
+    dx[IL6] = (1.0 - i_esk) * o_.a_6 * fN - o_.k_6 * (x[IL6] - o_.w_6);
+    dx[TNF] = (1.0 - i_esk) * o_.a_T * fN - o_.k_T * (x[TNF] - o_.w_T);
+    dx[IL10] = o_.a_10 * std::max(x[CA] - r_.CA0, 0.0) - o_.k_10 * (x[IL10] - o_.w_10);
+    dx[HLA] = o_.k_H * (o_.H_n / (1.0 + d / o_.D_H) * (1.0 + o_.E_H * i_esk) - x[HLA]);
+    dx[CD4] = o_.k_L * (o_.L_n - x[CD4]) - o_.k_apo * d / (d + o_.D_L) * x[CD4];
+    dx[HAZ] = o_.h0 * std::exp(o_.beta * d);
+  }
+  void observe(double, const double* x, const SignalBus& bus, double* out) const override {
+    const double d = std::max(x[D], 0.0);
+    const double sofa = std::round(o_.SOFA_chronic + o_.S_max * d / (d + o_.D_S));
+    out[0] = x[IL6];
+    out[1] = x[TNF];
+    out[2] = x[IL10];
+    out[3] = x[HLA];
+    out[4] = x[CD4];
+    out[5] = std::clamp(sofa, 0.0, 24.0);
+    out[6] = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[Signal::EsketamineNgMl]);
+    out[7] = x[HAZ];
+    std::copy(x, x + 4, out + 8);
+  }
+
+ private:
+  ReynoldsParams r_;
+  Readouts o_;
+};
+
+std::shared_ptr<const ModuleSpec> make_spec() {
+  auto spec = std::make_shared<ModuleSpec>();
+  spec->name = "sepsis_immune";
+  spec->description = "Septic patient: Reynolds 2006 core + cytokine, HLA-DR, CD4, SOFA and death read-outs";
+  spec->parameters = reynolds_parameters();
+  const std::string cal = " [A] calibrated to MODEL.md §7 targets (docs/calibration.md)";
+  auto& p = spec->parameters;
+  p.push_back(positive("k_6", 0.66, "1/h", "IL-6 elimination; Windoloski endotoxemia model (immune-dossier §2.2)"));
+  p.push_back(positive("k_T", 1.0, "1/h", "TNF-a elimination; Windoloski (immune-dossier §2.2)"));
+  p.push_back(positive("k_10", 0.8, "1/h", "IL-10 elimination; Windoloski (immune-dossier §2.2)"));
+  p.push_back(nonnegative("w_6", 2.3, "pg/mL", "healthy IL-6; volunteer median (immune-dossier §3.1)"));
+  p.push_back(nonnegative("w_10", 2.4, "pg/mL", "healthy IL-10; volunteer median (immune-dossier §3.1)"));
+  p.push_back(nonnegative("w_T", 5.0, "pg/mL", "[A] healthy TNF-a"));
+  p.push_back(nonnegative("a_6", 2000.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
+  p.push_back(nonnegative("a_T", 150.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
+  p.push_back(nonnegative("a_10", 15.0, "pg/mL/h", "IL-10 production gain per CA above rest;" + cal));
+  p.push_back(positive("H_n", 32616.0, "AB/C", "recovered mHLA-DR; 6-month median of survivors (Zorio 2017)"));
+  p.push_back(positive("D_H", 0.6, "D", "damage halving the mHLA-DR set point;" + cal));
+  p.push_back(positive("k_H", 0.1, "1/h", "mHLA-DR relaxation rate;" + cal));
+  p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
+  p.push_back(positive("L_n", 1000.0, "cells/uL", "[A] healthy CD4 count"));
+  p.push_back(nonnegative("k_L", 0.01, "1/h", "[A] CD4 recovery rate"));
+  p.push_back(nonnegative("k_apo", 0.02, "1/h", "maximal damage-driven CD4 loss;" + cal));
+  p.push_back(positive("D_L", 2.0, "D", "damage giving half-maximal CD4 loss;" + cal));
+  p.push_back(nonnegative("SOFA_chronic", 1.0, "points", "pre-existing (chronic) SOFA;" + cal));
+  p.push_back(nonnegative("S_max", 14.0, "points", "maximal acute SOFA from damage;" + cal));
+  p.push_back(positive("D_S", 3.0, "D", "damage giving half of S_max;" + cal));
+  p.push_back(nonnegative("h0", 1e-4, "1/h", "baseline death hazard;" + cal));
+  p.push_back(real("beta", 0.3, "1/D", "damage dependence of the death hazard;" + cal));
+  p.push_back(fraction("I_max", 0.5, "[A] maximal esketamine inhibition; sweep 0-0.8, 0 = null (MODEL.md §6)"));
+  p.push_back(positive("IC50", 100.0, "ng/mL",
+                       "[A] esketamine concentration for half of I_max; ~100 ng/mL in vivo (Lewis 2001), "
+                       "sweep 30-25,000 (MODEL.md §6)"));
+  p.push_back(positive("g", 1.0, "1", "[A] Hill coefficient of the inhibition; sweep 0.5-3"));
+  p.push_back(fraction("propofol_Imax", 0.0, "[A] propofol inhibition of phagocyte activation; off (MODEL.md §3)"));
+  p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
+  add_reynolds_random_effects(*spec);
+  p.push_back(nonnegative("omega2_a_6", 0.5, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
+  p.push_back(nonnegative("omega2_a_T", 0.5, "1", "residual IIV of a_T;" + cal));
+  p.push_back(nonnegative("omega2_D_H", 0.2, "1", "IIV of D_H towards an mHLA-DR ln-SD of 0.6;" + cal));
+  p.push_back(nonnegative("omega2_L_n", 0.1, "1", "[A] IIV of healthy CD4 count"));
+  spec->random_effects.push_back({"a_6", "omega2_a_6"});
+  spec->random_effects.push_back({"a_T", "omega2_a_T"});
+  spec->random_effects.push_back({"D_H", "omega2_D_H"});
+  spec->random_effects.push_back({"L_n", "omega2_L_n"});
+  p.push_back(nonnegative("sigma_il6", 0.15, "1", "[A] proportional assay error, cytokines 15% (MODEL.md §8)"));
+  p.push_back(nonnegative("sigma_tnf", 0.15, "1", "[A] proportional assay error, TNF-a"));
+  p.push_back(nonnegative("sigma_il10", 0.15, "1", "[A] proportional assay error, IL-10"));
+  p.push_back(nonnegative("sigma_hla_dr", 0.10, "1", "[A] proportional assay error, mHLA-DR 10% (MODEL.md §8)"));
+  spec->residual_errors = {{"il6_pg_ml", ResidualError::Kind::Proportional, "sigma_il6"},
+                           {"tnf_pg_ml", ResidualError::Kind::Proportional, "sigma_tnf"},
+                           {"il10_pg_ml", ResidualError::Kind::Proportional, "sigma_il10"},
+                           {"hla_dr_abc", ResidualError::Kind::Proportional, "sigma_hla_dr"}};
+  spec->states = {"P", "N", "D", "CA", "IL6", "TNF", "IL10", "HLA_DR", "CD4", "cum_hazard_state"};
+  spec->observables = {{"il6_pg_ml", "pg/mL", "plasma IL-6"},
+                       {"tnf_pg_ml", "pg/mL", "plasma TNF-a"},
+                       {"il10_pg_ml", "pg/mL", "plasma IL-10"},
+                       {"hla_dr_abc", "AB/C", "monocyte HLA-DR, antibodies bound per cell"},
+                       {"cd4_per_ul", "cells/uL", "CD4 T-cell count"},
+                       {"sofa", "points", "SOFA score (rounded, 0-24)"},
+                       {"esketamine_inhibition", "1", "I_esk, fraction of activation/production inhibited"},
+                       {"cum_hazard", "1", "cumulative death hazard since infection onset"},
+                       {"P", "1e6/cc", "pathogen"},
+                       {"N", "N*-units", "activated phagocytes"},
+                       {"D", "D-units", "tissue damage"},
+                       {"CA", "CA-units", "slow anti-inflammatory mediators"}};
+  spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates&, const ModuleContext&) {
+    auto q = [&](const char* n) { return param(*s, v, n); };
+    const Readouts o{q("k_6"),   q("k_T"),     q("k_10"),  q("w_6"),     q("w_10"),         q("w_T"),
+                     q("a_6"),   q("a_T"),     q("a_10"),  q("H_n"),     q("D_H"),          q("k_H"),
+                     q("E_H"),   q("L_n"),     q("k_L"),   q("k_apo"),   q("D_L"),          q("SOFA_chronic"),
+                     q("S_max"), q("D_S"),     q("h0"),    q("beta"),    q("I_max"),        q("IC50"),
+                     q("g"),     q("propofol_Imax"), q("propofol_EC50")};
+    return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o);
+  };
+  return spec;
+}
+
+const bool registered = register_module(make_spec());
+
+}  // namespace
+}  // namespace septrial
