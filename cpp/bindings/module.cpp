@@ -6,7 +6,8 @@
 namespace py = pybind11;
 
 void bind_simulation(py::module_& m);
-// void bind_population(py::module_& m);
+void bind_population(py::module_& m);
+void bind_trial(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "septrial engine (private; use the septrial package)";
@@ -20,5 +21,6 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   bind_simulation(m);
-  // bind_population(m);  (enabled when the population sampler lands)
+  bind_population(m);
+  bind_trial(m);
 }

@@ -61,7 +61,8 @@ class SepsisImmune : public Module {
     out[5] = std::clamp(sofa, 0.0, 24.0);
     out[6] = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[Signal::EsketamineNgMl]);
     out[7] = x[HAZ];
-    std::copy(x, x + 4, out + 8);
+    out[8] = std::round(o_.S_max * d / (d + o_.D_S));
+    std::copy(x, x + 4, out + 9);
   }
 
  private:
@@ -131,6 +132,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"sofa", "points", "SOFA score (rounded, 0-24)"},
                        {"esketamine_inhibition", "1", "I_esk, fraction of activation/production inhibited"},
                        {"cum_hazard", "1", "cumulative death hazard since infection onset"},
+                       {"sofa_acute", "points", "acute SOFA rise from damage, S_max D/(D + D_S), rounded"},
                        {"P", "1e6/cc", "pathogen"},
                        {"N", "N*-units", "activated phagocytes"},
                        {"D", "D-units", "tissue damage"},
