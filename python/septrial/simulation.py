@@ -12,7 +12,7 @@ import pandas as pd
 from septrial import _core
 from septrial.covariates import covariate_table
 from septrial.dosing import Dose, regimen_tables
-from septrial.models import model_info, models
+from septrial.library import model_info, models
 from septrial.progress import progress_callback
 
 __all__ = ["simulate", "models", "model_info", "individual_parameters", "SimulationError"]
@@ -57,8 +57,8 @@ def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> 
                 f"allowed: {', '.join(info.states)}"
             )
         v = float(value)
-        if not np.isfinite(v):
-            raise ValueError(f"initial_state.{name}: must be finite, got {value!r}")
+        if not (np.isfinite(v) and v >= 0):
+            raise ValueError(f"initial_state.{name}: must be finite and >= 0, got {value!r}")
         x0[info.states.index(name)] = v
     return np.tile(x0, (n, 1))
 

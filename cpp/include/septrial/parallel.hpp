@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -30,7 +31,10 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
   std::atomic<std::size_t> next{0};
   std::exception_ptr first_error;
   std::mutex error_mutex;
-  auto work = [&]() {
+  std::mutex finished_mutex;
+  std::condition_variable finished_cv;
+  std::size_t finished = 0;
+  auto work_items = [&]() {
     for (;;) {
       if (control.cancel.load(std::memory_order_relaxed)) return;
       const std::size_t i = next.fetch_add(1);
@@ -46,12 +50,23 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
       control.done.fetch_add(1, std::memory_order_relaxed);
     }
   };
+  // Workers announce their exit so the calling thread wakes at once, not at the next poll.
+  auto work = [&]() {
+    work_items();
+    std::lock_guard<std::mutex> lock(finished_mutex);
+    ++finished;
+    finished_cv.notify_all();
+  };
   std::vector<std::thread> pool;
   pool.reserve(workers);
   for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
   if (poll) {
-    while (control.done.load() < n && !control.cancel.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(finished_mutex);
+        if (finished_cv.wait_for(lock, std::chrono::milliseconds(poll_ms), [&] { return finished == workers; })) break;
+      }
+      if (control.cancel.load()) break;
       try {
         poll();
       } catch (...) {
