@@ -28,6 +28,7 @@ from .criteria import (
 from .expr import Interval, IntervalSet, Rule, compile_rule
 from .funnel import RecruitmentEstimate, ScreeningReport, funnel_order, screen_table
 from .lint import LintFinding, lint_criteria
+from .run import ScreeningRun, screen
 
 __all__ = [
     "COHORT_COVARIATES",
@@ -39,11 +40,13 @@ __all__ = [
     "RecruitmentEstimate",
     "Rule",
     "ScreeningReport",
+    "ScreeningRun",
     "compile_rule",
     "funnel_order",
     "lint_criteria",
     "load_criteria",
     "load_criteria_set",
     "parse_covariates",
+    "screen",
     "screen_table",
 ]
