@@ -88,6 +88,14 @@ def sample_frame(
         raise ValueError(f"n: must be >= 1, got {n}")
     threads = threads or os.cpu_count() or 1
     covariates = scenario.population.sample(n, seed, first_index=first_index, threads=threads)
+    return simulate_to_screening(scenario, covariates, seed, threads, progress)
+
+
+def simulate_to_screening(scenario, covariates: pd.DataFrame, seed: int,
+                          threads: int | None = None, progress: bool = False) -> Frame:
+    """Phase A for sampled covariates (a ``patient`` column gives each patient's index)."""
+    threads = threads or os.cpu_count() or 1
+    n = len(covariates)
     engine = scenario.engine()
     cov, _ = covariate_table(covariates.assign(opioids=scenario.opioids))
     indices = covariates["patient"].to_numpy(dtype=np.uint64)

@@ -1,0 +1,79 @@
+"""Enrolment: septic ICU admissions screened in arrival order until enough are randomised.
+
+Criteria that read only baseline covariates are applied before any simulation, so only patients
+who could still be eligible are simulated to screening; the randomised patients are the same as if
+everyone had been simulated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from septrial.cohort.frame import Frame, sample_frame
+
+
+@dataclass
+class Enrolled:
+    """Randomisable patients (alive at screening, all criteria met) in arrival order."""
+
+    frame: Frame
+    n_admissions: int  # septic ICU admissions looked at
+
+
+def _failing(criteria, table: pd.DataFrame) -> np.ndarray:
+    fail = np.zeros(len(table), dtype=bool)
+    for c in criteria:
+        fail |= c.fails(table)
+    return fail
+
+
+def screen_chunk(scenario, first_index: int, n: int, seed: int, threads: int | None) -> Enrolled:
+    """Admissions ``first_index .. first_index + n - 1``: the randomisable ones among them."""
+    population = scenario.population
+    criteria = list(scenario.criteria.criteria)
+    baseline_cols = set(population.columns)
+    early = [c for c in criteria if c.variables is not None and c.variables <= baseline_cols]
+    late = [c for c in criteria if c not in early]
+    covariates = population.sample(n, seed, first_index=first_index, threads=threads)
+    candidates = np.flatnonzero(~_failing(early, covariates))
+    if len(candidates) == 0:
+        empty = Frame(covariates.iloc[:0].copy(), np.zeros((0, 0)), seed)
+        return Enrolled(empty, n)
+    frame = _simulate_rows(scenario, covariates.iloc[candidates], seed, threads)
+    keep = frame.alive & ~_failing(late, frame.table)
+    return Enrolled(frame.subset(np.flatnonzero(keep)), n)
+
+
+def _simulate_rows(scenario, covariates: pd.DataFrame, seed: int, threads: int | None) -> Frame:
+    from septrial.cohort.frame import simulate_to_screening
+
+    return simulate_to_screening(scenario, covariates.reset_index(drop=True), seed, threads)
+
+
+def enrol(scenario, n_needed: int, seed: int, *, first_index: int = 0, threads: int | None = None,
+          chunk: int | None = None, max_admissions: int = 10_000_000) -> Enrolled:
+    """The first ``n_needed`` randomisable patients from admissions ``first_index`` onwards."""
+    if n_needed < 1:
+        raise ValueError(f"n_needed: must be >= 1, got {n_needed}")
+    parts: list[Frame] = []
+    have, looked = 0, 0
+    step = chunk or max(200, int(n_needed * 12))
+    while have < n_needed:
+        if looked >= max_admissions:
+            raise ValueError(
+                f"criteria: only {have} of {n_needed} patients were randomisable among "
+                f"{looked} septic ICU admissions; the criteria exclude (almost) everyone "
+                "(see Scenario.lint())"
+            )
+        got = screen_chunk(scenario, first_index + looked, step, seed, threads)
+        looked += step
+        if len(got.frame):
+            parts.append(got.frame)
+            have += len(got.frame)
+        step = max(200, int((n_needed - have) * looked / max(have, 1) * 1.2)) if have else step * 2
+    frame = Frame.concat(parts).subset(np.arange(n_needed))
+    last = int(frame.table["patient"].iloc[-1])
+    return Enrolled(frame, last - first_index + 1)

@@ -1,0 +1,104 @@
+"""``septrial.run_trial``: one simulated trial of a scenario: enrolment, randomisation, follow-up
+in the arms, and the analysis plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from septrial.analysis import analyse
+from septrial.enrolment import enrol
+from septrial.outcomes import treat
+from septrial.randomisation import block_randomise
+
+#: Admission indices reserved per simulated trial: trial k enrols from k * TRIAL_STRIDE on.
+TRIAL_STRIDE = 2**36
+
+
+def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
+    """(control, treated) sizes: ``n_per_arm`` control patients and the allocation ratio."""
+    ratio = scenario.get("allocation", {}).get("ratio", [1, 1])
+    return int(n_per_arm), int(round(n_per_arm * ratio[1] / ratio[0]))
+
+
+@dataclass
+class TrialResult:
+    """Per-patient table (randomisation order) and the analysis of one simulated trial."""
+
+    scenario: Any
+    patients: pd.DataFrame
+    analysis: pd.DataFrame
+    n_admissions: int
+    seed: int
+
+    def summary(self) -> str:
+        a = self.analysis
+        lines = [f"{self.scenario.name}: {len(self.patients)} randomised from "
+                 f"{self.n_admissions} septic ICU admissions (seed {self.seed})"]
+        for _, r in a.iterrows():
+            flag = "significant" if r["reject"] else "not significant"
+            lines.append(f"  {r['role']:9s} {r['analysis']:18s} {r['test']:12s} "
+                         f"estimate {r['estimate']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] "
+                         f"p={r['p_value']:.3g} ({flag}, {a.attrs['multiplicity']})")
+        return "\n".join(lines)
+
+    def plot(self, columns: list[str] | None = None, axes=None):
+        """Endpoint values by arm (one panel per analysed endpoint)."""
+        import matplotlib.pyplot as plt
+
+        plan = self.scenario["analysis"]["plan"]
+        columns = columns or [p["endpoint"] for p in plan if p["test"] not in ("fisher", "chi2")]
+        if axes is None:
+            _, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 3.2), squeeze=False)
+            axes = axes[0]
+        arms = self.scenario.arm_names
+        for ax, col in zip(axes, columns):
+            data = [self.patients.loc[self.patients["arm"] == a, col].dropna() for a in arms]
+            ax.boxplot(data, showfliers=False)
+            for i, d in enumerate(data):
+                jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(d))
+                ax.plot(np.full(len(d), i + 1.0) + jitter, d, ".", alpha=0.5, ms=4)
+            ax.set_xticks(range(1, len(arms) + 1), arms)
+            ax.set_title(col, fontsize="small")
+            if col.startswith(("il6", "tnf", "il10", "hla")):
+                ax.set_yscale("log")
+        return axes
+
+
+def run_trial(scenario, n_per_arm: int = 50, seed: int = 1, *, trial: int = 0,
+              threads: int | None = None, params: dict[str, float] | None = None,
+              progress: bool = False) -> TrialResult:
+    """Simulate one trial: enrol ``n_per_arm`` per arm (allocation ratio and blocks of the
+    scenario), follow each patient in its arm, analyse with the scenario's plan.
+
+    ``params`` override model parameters in the treatment phase of every arm (e.g. the drug
+    effect assumption ``{"IC50": 300, "I_max": 0.4}``).
+    """
+    from septrial.scenario import Scenario
+
+    if isinstance(scenario, str):
+        scenario = Scenario.load(scenario)
+    if int(n_per_arm) < 2:
+        raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
+    n_c, n_t = arm_sizes(scenario, n_per_arm)
+    enrolled = enrol(scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
+    alloc = scenario.get("allocation", {})
+    arm_of = block_randomise(n_c, n_t, tuple(alloc.get("ratio", (1, 1))),
+                             int(alloc.get("block_size", 4)), seed, trial)
+    names = scenario.arm_names[:2]
+    engine = scenario.engine()
+    parts = []
+    for a, name in enumerate(names):
+        rows = np.flatnonzero(arm_of == a)
+        t = treat(scenario, enrolled.frame.subset(rows), name, seed, threads=threads,
+                  overrides=params, engine=engine, progress=progress)
+        t.insert(2, "order", rows)
+        parts.append(t)
+    table = pd.concat(parts).sort_values("order").reset_index(drop=True)
+    baseline = enrolled.frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
+    table = table.merge(baseline, on="patient", how="left")
+    return TrialResult(scenario, table, analyse(table, scenario, *names), enrolled.n_admissions,
+                       seed)
