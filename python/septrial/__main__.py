@@ -1,0 +1,3 @@
+from septrial.cli import main
+
+raise SystemExit(main())
