@@ -1,0 +1,149 @@
+"""Trial simulation and sample-size exploration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import septrial
+from septrial.executor import Task, run_tasks
+from septrial.power import assurance, power_curve, power_grid, prior_weights
+
+from conftest import REDUCED
+
+
+def test_run_trial_is_reproducible_and_thread_independent(scenario):
+    a = septrial.run_trial(scenario, n_per_arm=12, seed=3, threads=1)
+    b = septrial.run_trial(scenario, n_per_arm=12, seed=3, threads=2)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+    pd.testing.assert_frame_equal(a.analysis, b.analysis)
+    assert (a.patients.groupby("arm").size() == 12).all()
+    assert "log_il6_72h" in a.summary()
+
+
+def test_block_randomisation_keeps_the_ratio():
+    from septrial.randomisation import block_randomise
+
+    arms = block_randomise(30, 15, ratio=(2, 1), block_size=6, seed=1)
+    assert (arms == 0).sum() == 30 and (arms == 1).sum() == 15
+    for k in range(0, 42, 6):  # every full block has the 2:1 ratio
+        assert (arms[k:k + 6] == 0).sum() == 4
+    with pytest.raises(ValueError, match="block_size"):
+        block_randomise(10, 10, ratio=(1, 1), block_size=3)
+
+
+def test_deaths_before_an_endpoint_are_missing_by_design_or_worst_rank(scenario):
+    tr = septrial.run_trial(scenario, n_per_arm=40, seed=5)
+    p = tr.patients
+    dead_before_72 = p["death_rel_h"] <= 72
+    assert p.loc[dead_before_72, "il6_72h"].isna().all()
+    assert p.loc[~dead_before_72 & ~p["withdrawn"], "il6_72h"].notna().all()
+    primary = tr.analysis.iloc[0]
+    assert primary["n_control"] + primary["n_treated"] == int((~dead_before_72).sum())
+    worst = scenario.with_changes({"analysis.death_rule": "worst_rank"})
+    tw = septrial.run_trial(worst, n_per_arm=40, seed=5)
+    row = tw.analysis.iloc[0]
+    assert row["test"] == "mann_whitney"
+    assert row["n_control"] + row["n_treated"] == 80
+
+
+def test_withdrawals_remove_outcomes(scenario):
+    sc = scenario.with_changes({"withdrawal_rate": 0.5})
+    tr = septrial.run_trial(sc, n_per_arm=30, seed=2)
+    w = tr.patients["withdrawn"]
+    assert 0.25 < w.mean() < 0.75
+    assert tr.patients.loc[w, "il6_72h"].isna().all()
+
+
+def test_power_curve_pool_type_one_error_under_the_null(scenario):
+    null = scenario.with_params(I_max=0.0)
+    pc = power_curve(null, n_per_arm=[30], n_trials=400, seed=8, pool_per_arm=300)
+    row = pc.table.iloc[0]
+    se = np.sqrt(0.05 * 0.95 / 400)
+    assert abs(row["power"] - 0.05) < 4 * se
+    assert row["power_ci_low"] <= row["power"] <= row["power_ci_high"]
+
+
+def test_pool_and_fresh_agree_within_monte_carlo_error(scenario):
+    n_trials = 40 if REDUCED else 80
+    kw = dict(n_per_arm=[8, 16], seed=21, params={"IC50": 60.0, "I_max": 0.6})
+    fresh = power_curve(scenario, n_trials=n_trials, method="fresh", **kw)
+    pool = power_curve(scenario, n_trials=1000, method="pool", pool_per_arm=400, **kw)
+    for (_, f), (_, p) in zip(fresh.table.iterrows(), pool.table.iterrows()):
+        se = np.sqrt(f["power"] * (1 - f["power"]) / n_trials + p["power"] * (1 - p["power"]) / 1000)
+        assert abs(f["power"] - p["power"]) < 3.5 * max(se, 0.03), (f["n_per_arm"], f["power"],
+                                                                   p["power"])
+    assert pool.table["power"].iloc[1] >= pool.table["power"].iloc[0]
+
+
+def test_n_larger_than_the_pool_and_bad_method_are_clear_errors(scenario):
+    with pytest.raises(ValueError, match="pool"):
+        power_curve(scenario, n_per_arm=[500], n_trials=10, pool_per_arm=100)
+    with pytest.raises(ValueError, match="method"):
+        power_curve(scenario, n_per_arm=[10], n_trials=10, method="bootstrap")
+    with pytest.raises(ValueError, match="n_per_arm"):
+        septrial.run_trial(scenario, n_per_arm=1)
+    with pytest.raises(ValueError, match="analyses"):
+        power_curve(scenario, n_per_arm=[10], n_trials=10, analyses=["nope"])
+
+
+def test_prior_weights_and_assurance(scenario):
+    grid = {"IC50": [30.0, 300.0, 3000.0], "I_max": [0.0, 0.4, 0.8]}
+    w = prior_weights(grid, {"IC50": {"dist": "loguniform", "low": 30, "high": 3000},
+                             "I_max": {"dist": "uniform", "low": 0, "high": 0.8}, "p_null": 0.25})
+    assert w["weight"].sum() == pytest.approx(1.0)
+    # log-uniform over [30, 3000] with grid points at the decades: the ends get half-intervals
+    ic = w.groupby("IC50")["weight"].sum()
+    assert ic[300.0] == pytest.approx(0.5) and ic[30.0] == pytest.approx(0.25)
+    assert w.loc[w.I_max == 0, "weight"].sum() == pytest.approx(0.25 + 0.75 * 0.25)
+    pg = power_grid(scenario, grid, n_per_arm=[20], n_trials=200, seed=4, pool_per_arm=120)
+    a = assurance(scenario, n_per_arm=[20], grid=grid, power=pg,
+                  prior={"IC50": {"dist": "loguniform", "low": 30, "high": 3000},
+                         "I_max": {"dist": "uniform", "low": 0, "high": 0.8}, "p_null": 0.25})
+    cells = pg.table["power"]
+    assert cells.min() <= a["assurance"].iloc[0] <= cells.max()
+    # common random numbers: I_max = 0 cells are the same trials whatever IC50 is
+    null_cells = pg.table[pg.table["I_max"] == 0.0]["power"]
+    assert null_cells.nunique() == 1
+    # the effect grows with I_max at the lowest IC50
+    low = pg.table[pg.table["IC50"] == 30.0].sort_values("I_max")["power"].to_numpy()
+    assert low[-1] > low[0]
+
+
+def test_dask_executor_gives_the_local_result(scenario):
+    from dask.distributed import Client, LocalCluster
+
+    kw = dict(n_per_arm=[10], n_trials=100, seed=6, pool_per_arm=60)
+    local = power_curve(scenario, **kw)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        remote = power_curve(scenario, executor=client, **kw)
+    pd.testing.assert_frame_equal(local.table, remote.table)
+
+
+def test_checkpoints_resume_an_interrupted_run(tmp_path):
+    calls = []
+
+    def work(i):
+        calls.append(i)
+        if i == 3 and len(calls) < 6:
+            raise KeyboardInterrupt
+        return i * i
+
+    tasks = [Task(work, (i,), {"i": i}) for i in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(tasks, checkpoint=tmp_path)
+    assert len(list(tmp_path.glob("chunk-*.pkl"))) == 3
+    calls.clear()
+    calls.extend([0] * 5)  # let chunk 3 succeed now
+    assert run_tasks(tasks, checkpoint=tmp_path) == [0, 1, 4, 9, 16]
+    assert calls[5:] == [3, 4]  # only the unfinished chunks ran again
+
+
+def test_power_curve_with_checkpoint_is_identical(scenario, tmp_path):
+    kw = dict(n_per_arm=[10], n_trials=50, seed=9, pool_per_arm=40)
+    a = power_curve(scenario, checkpoint=tmp_path, **kw)
+    b = power_curve(scenario, checkpoint=tmp_path, **kw)  # everything from checkpoints
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert any(tmp_path.iterdir())
