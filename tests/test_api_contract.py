@@ -19,9 +19,26 @@ def _raw_simulate(n: int, threads: int = 1):
     params = info.parameter_matrix(None, n)
     cov = np.tile([70.0, 170.0, 50.0, 1.0, 1.0], (n, 1))
     empty = (np.zeros((0, 4)), np.zeros((0, 5)))
-    return _core.simulate("sepsis_esketamine", cov, params, [empty], np.zeros(n, dtype=np.int64),
-                          np.linspace(0, 672, 50), None, "rosenbrock4", 1e-6, 1e-9, 200000, True,
-                          False, False, 1, 0, threads, None)
+    return _core.simulate(
+        "sepsis_esketamine",
+        cov,
+        params,
+        [empty],
+        np.zeros(n, dtype=np.int64),
+        np.linspace(0, 672, 50),
+        None,
+        "rosenbrock4",
+        1e-6,
+        1e-9,
+        200000,
+        True,
+        False,
+        False,
+        1,
+        0,
+        threads,
+        None,
+    )
 
 
 def test_results_are_returned_without_copies():
@@ -66,22 +83,45 @@ def test_ctrl_c_stops_a_long_simulation():
 def test_progress_callback_counts_every_patient():
     seen = []
     cohort = pd.DataFrame({"weight_kg": np.linspace(50, 90, 40)})
-    septrial.simulate("esketamine_otto2021", cohort, [septrial.Bolus("esketamine", 10)],
-                      [1.0, 2.0], progress=False)
+    septrial.simulate(
+        "esketamine_otto2021",
+        cohort,
+        [septrial.Bolus("esketamine", 10)],
+        [1.0, 2.0],
+        progress=False,
+    )
     info = septrial.model_info("esketamine_otto2021")
     params = info.parameter_matrix(None, 40)
     cov = np.tile([70.0, 170.0, 50.0, 1.0, 1.0], (40, 1))
     empty = (np.zeros((0, 4)), np.zeros((0, 5)))
-    _core.simulate("esketamine_otto2021", cov, params, [empty], np.zeros(40, dtype=np.int64),
-                   np.array([1.0]), None, "dopri5", 1e-6, 1e-9, 1000, False, False, False, 0, 0, 2,
-                   seen.append)
+    _core.simulate(
+        "esketamine_otto2021",
+        cov,
+        params,
+        [empty],
+        np.zeros(40, dtype=np.int64),
+        np.array([1.0]),
+        None,
+        "dopri5",
+        1e-6,
+        1e-9,
+        1000,
+        False,
+        False,
+        False,
+        0,
+        0,
+        2,
+        seen.append,
+    )
     assert sum(seen) == 40
 
 
 def test_a_failing_patient_does_not_lose_the_cohort():
     cohort = pd.DataFrame({"weight_kg": [70.0, 70.0]})
-    df = septrial.simulate("sepsis_esketamine", cohort, times_h=[100.0], max_steps=5,
-                           params={"P0": [1.0, 1.0]})
+    df = septrial.simulate(
+        "sepsis_esketamine", cohort, times_h=[100.0], max_steps=5, params={"P0": [1.0, 1.0]}
+    )
     status = df.attrs["status"]
     assert not status[0]["ok"] and "max_steps" in status[0]["reason"]
     assert df["il6_pg_ml"].isna().all()

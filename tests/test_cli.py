@@ -17,20 +17,57 @@ def test_list_and_validate(tmp_path, capsys):
 
 def test_bad_scenario_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"extends": "nct04843982", "arms": [{"name": "x", "doses": [
-        {"drug": "esketamine", "type": "infusion", "unit": "mg/kg/h", "rate": -1}]}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "extends": "nct04843982",
+                "arms": [
+                    {
+                        "name": "x",
+                        "doses": [
+                            {
+                                "drug": "esketamine",
+                                "type": "infusion",
+                                "unit": "mg/kg/h",
+                                "rate": -1,
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     assert main(["validate", str(bad), "--out", str(tmp_path)]) == 2
     assert "$.arms[0].doses[0].rate" in capsys.readouterr().err
 
 
 def test_run_writes_every_output(tmp_path):
-    args = ["run", "nct04843982", "--out", str(tmp_path), "--n-screen", "600", "--n-per-arm",
-            "10", "--n-list", "10", "20", "--n-trials", "40"]
+    args = [
+        "run",
+        "nct04843982",
+        "--out",
+        str(tmp_path),
+        "--n-screen",
+        "600",
+        "--n-per-arm",
+        "10",
+        "--n-list",
+        "10",
+        "20",
+        "--n-trials",
+        "40",
+    ]
     assert main(args) == 0
     summary = json.loads((tmp_path / "run_summary.json").read_text())
     # R/CL for 70 kg at 0.07 mg/kg/h (MODEL.md §2): 4.9 mg/h / 95.2 L/h
     assert abs(summary["typical_patient_pk"]["esketamine_ng_ml_at_72h"] - 4.9 / 95.2 * 1000) < 0.5
-    for name in ("pk_typical_patient.png", "screening_funnel.png", "power_curve.png",
-                 "trial_analysis.csv", "power_curve.csv", "sample_size.csv"):
+    for name in (
+        "pk_typical_patient.png",
+        "screening_funnel.png",
+        "power_curve.png",
+        "trial_analysis.csv",
+        "power_curve.csv",
+        "sample_size.csv",
+    ):
         assert (tmp_path / name).is_file(), name
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind

@@ -12,9 +12,29 @@ from scipy.integrate import solve_ivp
 import septrial
 from septrial.resources import bundled_path
 
-REYNOLDS = dict(k_pg=0.3, p_inf=20, k_pm=0.6, s_m=0.005, mu_m=0.002, k_mp=0.01, k_pn=1.8, k_np=0.1,
-                k_nn=0.01, k_nd=0.02, s_nr=0.08, mu_nr=0.12, mu_n=0.05, k_dn=0.35, x_dn=0.06,
-                mu_d=0.02, c_inf=0.28, s_c=0.0125, k_cn=0.04, k_cnd=48, mu_c=0.1)
+REYNOLDS = dict(
+    k_pg=0.3,
+    p_inf=20,
+    k_pm=0.6,
+    s_m=0.005,
+    mu_m=0.002,
+    k_mp=0.01,
+    k_pn=1.8,
+    k_np=0.1,
+    k_nn=0.01,
+    k_nd=0.02,
+    s_nr=0.08,
+    mu_nr=0.12,
+    mu_n=0.05,
+    k_dn=0.35,
+    x_dn=0.06,
+    mu_d=0.02,
+    c_inf=0.28,
+    s_c=0.0125,
+    k_cn=0.04,
+    k_cnd=48,
+    mu_c=0.1,
+)
 
 
 def reynolds_reference(P0: float, k_pg: float, t_end: float = 336.0) -> np.ndarray:
@@ -29,11 +49,14 @@ def reynolds_reference(P0: float, k_pg: float, t_end: float = 336.0) -> np.ndarr
         R = f(p["k_nn"] * N + p["k_np"] * P + p["k_nd"] * D, CA)
         fn = f(N, CA)
         fc = f(N + p["k_cnd"] * D, CA)
-        return [p["k_pg"] * P * (1 - P / p["p_inf"]) - p["k_pm"] * p["s_m"] * P / (p["mu_m"] + p["k_mp"] * P)
-                - p["k_pn"] * fn * P,
-                p["s_nr"] * R / (p["mu_nr"] + R) - p["mu_n"] * N,
-                p["k_dn"] * fn**6 / (p["x_dn"] ** 6 + fn**6) - p["mu_d"] * D,
-                p["s_c"] + p["k_cn"] * fc / (1 + fc) - p["mu_c"] * CA]
+        return [
+            p["k_pg"] * P * (1 - P / p["p_inf"])
+            - p["k_pm"] * p["s_m"] * P / (p["mu_m"] + p["k_mp"] * P)
+            - p["k_pn"] * fn * P,
+            p["s_nr"] * R / (p["mu_nr"] + R) - p["mu_n"] * N,
+            p["k_dn"] * fn**6 / (p["x_dn"] ** 6 + fn**6) - p["mu_d"] * D,
+            p["s_c"] + p["k_cn"] * fc / (1 + fc) - p["mu_c"] * CA,
+        ]
 
     sol = solve_ivp(rhs, (0, t_end), [P0, 0, 0, 0.125], method="LSODA", rtol=1e-10, atol=1e-12)
     return sol.y[:, -1]
@@ -50,8 +73,14 @@ OUTCOMES = {
 @pytest.mark.parametrize("outcome", list(OUTCOMES))
 def test_reynolds_outcomes_with_the_drug_off(outcome):
     P0, k_pg, bounds = OUTCOMES[outcome]
-    df = septrial.simulate("reynolds2006", times_h=[336.0], params={"P0": P0, "k_pg": k_pg},
-                           method="rosenbrock4", rtol=1e-9, atol=1e-12)
+    df = septrial.simulate(
+        "reynolds2006",
+        times_h=[336.0],
+        params={"P0": P0, "k_pg": k_pg},
+        method="rosenbrock4",
+        rtol=1e-9,
+        atol=1e-12,
+    )
     for name, (lo, hi) in bounds.items():
         assert lo <= df[name].iloc[0] <= hi, (outcome, name, df[name].iloc[0])
     ref = reynolds_reference(P0, k_pg)
@@ -63,8 +92,9 @@ def test_sepsis_model_core_matches_standalone_reynolds_without_drug():
     t = [24.0, 96.0, 336.0]
     a = septrial.simulate("reynolds2006", times_h=t, rtol=1e-9, atol=1e-12)
     b = septrial.simulate("sepsis_esketamine", times_h=t, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(b[["P", "N", "D", "CA"]], a[["P", "N", "D", "CA"]], rtol=1e-6,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        b[["P", "N", "D", "CA"]], a[["P", "N", "D", "CA"]], rtol=1e-6, atol=1e-9
+    )
 
 
 def test_calibrated_defaults_are_the_engine_defaults():
@@ -97,8 +127,9 @@ def _paired_arms(scenario, enrolled, **overrides):
 def test_null_drug_gives_the_same_patients_in_both_arms(scenario, enrolled):
     c, t = _paired_arms(scenario, enrolled, I_max=0.0)
     cols = [e for e in scenario.endpoint_names]
-    np.testing.assert_allclose(t[cols].to_numpy(float), c[cols].to_numpy(float), rtol=1e-4,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        t[cols].to_numpy(float), c[cols].to_numpy(float), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_larger_i_max_lowers_il6_monotonically(scenario):
@@ -116,11 +147,17 @@ def test_larger_i_max_lowers_il6_monotonically(scenario):
 def test_inhibition_follows_the_emax_formula():
     times = [71.0]
     doses = [septrial.Infusion("esketamine", 0.07, "mg/kg/h", 0, 72)]
-    df = septrial.simulate("sepsis_esketamine", {"weight_kg": 70}, doses, times,
-                           params={"I_max": 0.5, "IC50": 100.0, "g": 1.5})
+    df = septrial.simulate(
+        "sepsis_esketamine",
+        {"weight_kg": 70},
+        doses,
+        times,
+        params={"I_max": 0.5, "IC50": 100.0, "g": 1.5},
+    )
     c = df["esketamine_ng_ml"].iloc[0]
-    assert df["esketamine_inhibition"].iloc[0] == pytest.approx(0.5 * c**1.5 / (100**1.5 + c**1.5),
-                                                                 rel=1e-12)
+    assert df["esketamine_inhibition"].iloc[0] == pytest.approx(
+        0.5 * c**1.5 / (100**1.5 + c**1.5), rel=1e-12
+    )
 
 
 def test_limits_on_a_cohort(scenario, enrolled):
@@ -131,8 +168,15 @@ def test_limits_on_a_cohort(scenario, enrolled):
     traj = t.attrs["trajectories"]
     obs = t.attrs["observables"]
     col = {o: i for i, o in enumerate(obs)}
-    for conc in ("esketamine_ng_ml", "norketamine_ng_ml", "propofol_mg_l", "il6_pg_ml",
-                 "tnf_pg_ml", "il10_pg_ml", "cd4_per_ul"):
+    for conc in (
+        "esketamine_ng_ml",
+        "norketamine_ng_ml",
+        "propofol_mg_l",
+        "il6_pg_ml",
+        "tnf_pg_ml",
+        "il10_pg_ml",
+        "cd4_per_ul",
+    ):
         v = traj[:, :, col[conc]]
         assert np.nanmin(v) >= -1e-9, conc
     sofa = traj[:, :, col["sofa"]]
@@ -142,8 +186,14 @@ def test_limits_on_a_cohort(scenario, enrolled):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"k_pg": -0.1}, "k_pg"), ({"IC50": 0.0}, "IC50"), ({"IC50": -5.0}, "IC50"),
-     ({"I_max": 1.2}, "I_max"), ({"I_max": -0.1}, "I_max"), ({"mu_n": -1.0}, "mu_n")],
+    [
+        ({"k_pg": -0.1}, "k_pg"),
+        ({"IC50": 0.0}, "IC50"),
+        ({"IC50": -5.0}, "IC50"),
+        ({"I_max": 1.2}, "I_max"),
+        ({"I_max": -0.1}, "I_max"),
+        ({"mu_n": -1.0}, "mu_n"),
+    ],
 )
 def test_bad_parameter_values_name_the_parameter(params, field, scenario):
     with pytest.raises(ValueError, match=field):
@@ -179,14 +229,19 @@ def test_variability_depends_only_on_seed_and_patient_index():
 
     cohort = pd.DataFrame({"weight_kg": [60.0, 70.0, 80.0, 90.0]})
     t = [24.0, 72.0]
-    a = septrial.simulate("sepsis_esketamine", cohort, times_h=t, variability=True, seed=5,
-                          threads=1)
-    b = septrial.simulate("sepsis_esketamine", cohort, times_h=t, variability=True, seed=5,
-                          threads=2)
+    a = septrial.simulate(
+        "sepsis_esketamine", cohort, times_h=t, variability=True, seed=5, threads=1
+    )
+    b = septrial.simulate(
+        "sepsis_esketamine", cohort, times_h=t, variability=True, seed=5, threads=2
+    )
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
-    first = septrial.simulate("sepsis_esketamine", cohort.iloc[:1], times_h=t, variability=True,
-                              seed=5)
-    np.testing.assert_array_equal(first.drop(columns="patient").to_numpy(),
-                                  a[a.patient == 0].drop(columns="patient").to_numpy())
+    first = septrial.simulate(
+        "sepsis_esketamine", cohort.iloc[:1], times_h=t, variability=True, seed=5
+    )
+    np.testing.assert_array_equal(
+        first.drop(columns="patient").to_numpy(),
+        a[a.patient == 0].drop(columns="patient").to_numpy(),
+    )
     c = septrial.simulate("sepsis_esketamine", cohort, times_h=t, variability=True, seed=6)
     assert not np.array_equal(a["il6_pg_ml"].to_numpy(), c["il6_pg_ml"].to_numpy())

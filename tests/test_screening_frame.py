@@ -46,8 +46,10 @@ def test_screen_funnel_adds_up_and_matches_enrolment(scenario):
     first = rep.first_failing.value_counts()
     assert int(first.sum()) + rep.n_consented == rep.n_screened
     table = run.table()
-    assert list(table["step"])[:2] == ["septic ICU admissions (sampling frame)",
-                                       "died before screening"]
+    assert list(table["step"])[:2] == [
+        "septic ICU admissions (sampling frame)",
+        "died before screening",
+    ]
     # the fast path (covariate prefilter before simulating) randomises exactly the same patients
     screened = run.frame.table[run.frame.alive].reset_index(drop=True)
     randomised = set(screened.loc[rep.randomised, "patient"])

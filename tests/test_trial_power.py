@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 
 import septrial
+from conftest import REDUCED
 from septrial.executor import Task, run_tasks
 from septrial.power import assurance, power_curve, power_grid, prior_weights
-
-from conftest import REDUCED
 
 
 def test_run_trial_is_reproducible_and_thread_independent(scenario):
@@ -28,7 +27,7 @@ def test_block_randomisation_keeps_the_ratio():
     arms = block_randomise(30, 15, ratio=(2, 1), block_size=6, seed=1)
     assert (arms == 0).sum() == 30 and (arms == 1).sum() == 15
     for k in range(0, 42, 6):  # every full block has the 2:1 ratio
-        assert (arms[k:k + 6] == 0).sum() == 4
+        assert (arms[k : k + 6] == 0).sum() == 4
     with pytest.raises(ValueError, match="block_size"):
         block_randomise(10, 10, ratio=(1, 1), block_size=3)
 
@@ -70,10 +69,15 @@ def test_pool_and_fresh_agree_within_monte_carlo_error(scenario):
     kw = dict(n_per_arm=[8, 16], seed=21, params={"IC50": 60.0, "I_max": 0.6})
     fresh = power_curve(scenario, n_trials=n_trials, method="fresh", **kw)
     pool = power_curve(scenario, n_trials=1000, method="pool", pool_per_arm=400, **kw)
-    for (_, f), (_, p) in zip(fresh.table.iterrows(), pool.table.iterrows()):
-        se = np.sqrt(f["power"] * (1 - f["power"]) / n_trials + p["power"] * (1 - p["power"]) / 1000)
-        assert abs(f["power"] - p["power"]) < 3.5 * max(se, 0.03), (f["n_per_arm"], f["power"],
-                                                                   p["power"])
+    for (_, f), (_, p) in zip(fresh.table.iterrows(), pool.table.iterrows(), strict=False):
+        se = np.sqrt(
+            f["power"] * (1 - f["power"]) / n_trials + p["power"] * (1 - p["power"]) / 1000
+        )
+        assert abs(f["power"] - p["power"]) < 3.5 * max(se, 0.03), (
+            f["n_per_arm"],
+            f["power"],
+            p["power"],
+        )
     assert pool.table["power"].iloc[1] >= pool.table["power"].iloc[0]
 
 
@@ -90,17 +94,31 @@ def test_n_larger_than_the_pool_and_bad_method_are_clear_errors(scenario):
 
 def test_prior_weights_and_assurance(scenario):
     grid = {"IC50": [30.0, 300.0, 3000.0], "I_max": [0.0, 0.4, 0.8]}
-    w = prior_weights(grid, {"IC50": {"dist": "loguniform", "low": 30, "high": 3000},
-                             "I_max": {"dist": "uniform", "low": 0, "high": 0.8}, "p_null": 0.25})
+    w = prior_weights(
+        grid,
+        {
+            "IC50": {"dist": "loguniform", "low": 30, "high": 3000},
+            "I_max": {"dist": "uniform", "low": 0, "high": 0.8},
+            "p_null": 0.25,
+        },
+    )
     assert w["weight"].sum() == pytest.approx(1.0)
     # log-uniform over [30, 3000] with grid points at the decades: the ends get half-intervals
     ic = w.groupby("IC50")["weight"].sum()
     assert ic[300.0] == pytest.approx(0.5) and ic[30.0] == pytest.approx(0.25)
     assert w.loc[w.I_max == 0, "weight"].sum() == pytest.approx(0.25 + 0.75 * 0.25)
     pg = power_grid(scenario, grid, n_per_arm=[20], n_trials=200, seed=4, pool_per_arm=120)
-    a = assurance(scenario, n_per_arm=[20], grid=grid, power=pg,
-                  prior={"IC50": {"dist": "loguniform", "low": 30, "high": 3000},
-                         "I_max": {"dist": "uniform", "low": 0, "high": 0.8}, "p_null": 0.25})
+    a = assurance(
+        scenario,
+        n_per_arm=[20],
+        grid=grid,
+        power=pg,
+        prior={
+            "IC50": {"dist": "loguniform", "low": 30, "high": 3000},
+            "I_max": {"dist": "uniform", "low": 0, "high": 0.8},
+            "p_null": 0.25,
+        },
+    )
     cells = pg.table["power"]
     assert cells.min() <= a["assurance"].iloc[0] <= cells.max()
     # common random numbers: I_max = 0 cells are the same trials whatever IC50 is
@@ -116,8 +134,12 @@ def test_dask_executor_gives_the_local_result(scenario):
 
     kw = dict(n_per_arm=[10], n_trials=100, seed=6, pool_per_arm=60)
     local = power_curve(scenario, **kw)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         remote = power_curve(scenario, executor=client, **kw)
     pd.testing.assert_frame_equal(local.table, remote.table)
 

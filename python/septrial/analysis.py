@@ -20,8 +20,9 @@ def _endpoint_kind(scenario, name: str) -> str:
     return next(e["kind"] for e in scenario["endpoints"] if e["name"] == name)
 
 
-def analysis_inputs(table: pd.DataFrame, item: Mapping[str, Any], scenario,
-                    death_rule: str) -> tuple[str, Any, Any]:
+def analysis_inputs(
+    table: pd.DataFrame, item: Mapping[str, Any], scenario, death_rule: str
+) -> tuple[str, Any, Any]:
     """(test, outcome, baseline) of one plan item for the rows of ``table``.
 
     Deaths before an endpoint's time leave it missing by design (``death_rule="missing"``: the
@@ -54,8 +55,9 @@ def analysis_inputs(table: pd.DataFrame, item: Mapping[str, Any], scenario,
     return test, y, base
 
 
-def analyse(table: pd.DataFrame, scenario, control: str | None = None,
-            treated: str | None = None) -> pd.DataFrame:
+def analyse(
+    table: pd.DataFrame, scenario, control: str | None = None, treated: str | None = None
+) -> pd.DataFrame:
     """One row per plan item: estimate, CI, p-value, and rejection after multiplicity control."""
     arms = scenario.arm_names
     control = control or arms[0]
@@ -69,13 +71,28 @@ def analyse(table: pd.DataFrame, scenario, control: str | None = None,
         for arm in (control, treated):
             parts[arm] = analysis_inputs(table[table["arm"] == arm], item, scenario, death_rule)
         test = parts[control][0]
-        res = analyze_arms(test, parts[control][1], parts[treated][1],
-                           baseline_control=parts[control][2], baseline_treated=parts[treated][2])
-        rows.append({"analysis": item["name"], "role": item.get("role", "secondary"),
-                     "endpoint": item["endpoint"], "test": test, "estimand": res.estimand,
-                     "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                     "p_value": res.p_value, "n_control": res.n_control,
-                     "n_treated": res.n_treated})
+        res = analyze_arms(
+            test,
+            parts[control][1],
+            parts[treated][1],
+            baseline_control=parts[control][2],
+            baseline_treated=parts[treated][2],
+        )
+        rows.append(
+            {
+                "analysis": item["name"],
+                "role": item.get("role", "secondary"),
+                "endpoint": item["endpoint"],
+                "test": test,
+                "estimand": res.estimand,
+                "estimate": res.estimate,
+                "ci_low": res.ci_low,
+                "ci_high": res.ci_high,
+                "p_value": res.p_value,
+                "n_control": res.n_control,
+                "n_treated": res.n_treated,
+            }
+        )
     out = pd.DataFrame(rows)
     method = plan.get("multiplicity", "holm")
     p = out["p_value"].to_numpy()

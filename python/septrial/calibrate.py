@@ -40,22 +40,78 @@ class Target:
 
 
 TARGETS = (
-    Target("il6_enrolment_median_pg_ml", 170, 500, 290, "a_6", "log",
-           "Brazil 53 septic pts median 170.8 (cc10167); Vietnam T0 413-530 (PMC6219151)"),
-    Target("il6_enrolment_ln_sd", 1.5, 1.9, 1.7, "omega2_a_6", "variance",
-           "cc10167 range 3.5-16,029 pg/mL (immune-dossier §5: ln-SD 1.5-1.9)"),
-    Target("il10_enrolment_median_pg_ml", 7, 18, 11, "a_10", "log",
-           "cc10167 median 6.6, non-survivors 17.6 (immune-dossier §3.1)"),
-    Target("hla_dr_day1_2_median_abc", 3600, 4900, 4212, "D_H", "log",
-           "Zorio 2017 septic shock day 1-2: 4,212 (IQR 2,640-6,047) AB/C"),
-    Target("hla_dr_day1_2_ln_sd", 0.45, 0.75, 0.6, "omega2_D_H", "variance",
-           "Zorio 2017 IQR -> ln-SD 0.61 (immune-dossier §5)"),
-    Target("cd4_day3_4_median_per_ul", 440, 600, 515, "k_apo", "log",
-           "Zorio 2017 day 3-4: 515 (IQR 343-724) /uL"),
-    Target("sofa_enrolment_mean", 8, 11, 9.5, "S_max", "log",
-           "He 2016 median 8 (IQR 6-11); Cao 2021 day 1 median 10 (7-12)"),
-    Target("mortality_28d", 0.27, 0.35, 0.31, "h0", "log",
-           "ETASS 35%, EXIT-SEP 26%, TESTS 24%, ETASS < 60 y 27% (cohort-dossier §2)"),
+    Target(
+        "il6_enrolment_median_pg_ml",
+        170,
+        500,
+        290,
+        "a_6",
+        "log",
+        "Brazil 53 septic pts median 170.8 (cc10167); Vietnam T0 413-530 (PMC6219151)",
+    ),
+    Target(
+        "il6_enrolment_ln_sd",
+        1.5,
+        1.9,
+        1.7,
+        "omega2_a_6",
+        "variance",
+        "cc10167 range 3.5-16,029 pg/mL (immune-dossier §5: ln-SD 1.5-1.9)",
+    ),
+    Target(
+        "il10_enrolment_median_pg_ml",
+        7,
+        18,
+        11,
+        "a_10",
+        "log",
+        "cc10167 median 6.6, non-survivors 17.6 (immune-dossier §3.1)",
+    ),
+    Target(
+        "hla_dr_day1_2_median_abc",
+        3600,
+        4900,
+        4212,
+        "D_H",
+        "log",
+        "Zorio 2017 septic shock day 1-2: 4,212 (IQR 2,640-6,047) AB/C",
+    ),
+    Target(
+        "hla_dr_day1_2_ln_sd",
+        0.45,
+        0.75,
+        0.6,
+        "omega2_D_H",
+        "variance",
+        "Zorio 2017 IQR -> ln-SD 0.61 (immune-dossier §5)",
+    ),
+    Target(
+        "cd4_day3_4_median_per_ul",
+        440,
+        600,
+        515,
+        "k_apo",
+        "log",
+        "Zorio 2017 day 3-4: 515 (IQR 343-724) /uL",
+    ),
+    Target(
+        "sofa_enrolment_mean",
+        8,
+        11,
+        9.5,
+        "S_max",
+        "log",
+        "He 2016 median 8 (IQR 6-11); Cao 2021 day 1 median 10 (7-12)",
+    ),
+    Target(
+        "mortality_28d",
+        0.27,
+        0.35,
+        0.31,
+        "h0",
+        "log",
+        "ETASS 35%, EXIT-SEP 26%, TESTS 24%, ETASS < 60 y 27% (cohort-dossier §2)",
+    ),
 )
 #: Parameters that follow another one (same IIV for TNF as for IL-6 production).
 FOLLOWERS = {"omega2_a_T": "omega2_a_6"}
@@ -73,11 +129,13 @@ CALIBRATION_ENDPOINTS = [
 
 
 def _calibration_scenario(base: Scenario, params: dict[str, float]) -> Scenario:
-    sc = base.with_changes({
-        "endpoints": CALIBRATION_ENDPOINTS,
-        "analysis.plan": [{"name": "il6", "endpoint": "il6_0h", "test": "welch"}],
-        "measurement.assay_noise": False,
-    })
+    sc = base.with_changes(
+        {
+            "endpoints": CALIBRATION_ENDPOINTS,
+            "analysis.plan": [{"name": "il6", "endpoint": "il6_0h", "test": "welch"}],
+            "measurement.assay_noise": False,
+        }
+    )
     return sc.with_params(**params)
 
 
@@ -89,8 +147,9 @@ class Evaluation:
     control: pd.DataFrame = field(repr=False)
 
 
-def evaluate(base: Scenario, params: dict[str, float], n: int, seed: int,
-             threads: int | None = None) -> Evaluation:
+def evaluate(
+    base: Scenario, params: dict[str, float], n: int, seed: int, threads: int | None = None
+) -> Evaluation:
     """Statistics of the default frame (control arm) with the given parameter values.
 
     Enrolment is randomisation (ICU admission + 26 h), which also stands for mHLA-DR day 1-2;
@@ -102,9 +161,15 @@ def evaluate(base: Scenario, params: dict[str, float], n: int, seed: int,
     alive = np.flatnonzero(frame.alive)
     engine = sc.engine(["control"])
     inputs = frame.engine_inputs(alive, sc.opioids)
-    values, _, _ = engine.treat(**inputs, arm=0, override_names=[],
-                                overrides=np.zeros((len(alive), 0)), grid_h=np.zeros(0),
-                                seed=seed, threads=threads or 2)
+    values, _, _ = engine.treat(
+        **inputs,
+        arm=0,
+        override_names=[],
+        overrides=np.zeros((len(alive), 0)),
+        grid_h=np.zeros(0),
+        seed=seed,
+        threads=threads or 2,
+    )
     df = pd.DataFrame(values, columns=list(engine.treat_columns))
     deaths = float(df["death_28d"].sum()) + float((~frame.alive).sum())
     stats = {
@@ -131,10 +196,16 @@ def _step(t: Target, value: float, p: float, elasticity: float) -> float:
     return p * math.exp(math.log(aim / max(value, 1e-12)) / elasticity)
 
 
-def calibrate(base: Scenario | None = None, *, n: int = 2000, seed: int = 20261124,
-              iterations: int = 8, min_iterations: int = 4, threads: int | None = None,
-              verbose: bool = True
-              ) -> tuple[dict[str, float], list[Evaluation]]:
+def calibrate(
+    base: Scenario | None = None,
+    *,
+    n: int = 2000,
+    seed: int = 20261124,
+    iterations: int = 8,
+    min_iterations: int = 4,
+    threads: int | None = None,
+    verbose: bool = True,
+) -> tuple[dict[str, float], list[Evaluation]]:
     """Returns the calibrated parameters and the evaluation history."""
     from septrial.library import model_info
 
@@ -163,12 +234,15 @@ def calibrate(base: Scenario | None = None, *, n: int = 2000, seed: int = 202611
                     y1, y0 = y1 / (1 - y1), y0 / (1 - y0)
                 if abs(dp) > 1e-3 and y1 > 0 and y0 > 0:
                     e = math.log(y1 / y0) / dp
-                    if 0.05 < abs(e) < 5 and math.copysign(1, e) == math.copysign(1, elasticity[t.parameter]):
+                    if 0.05 < abs(e) < 5 and math.copysign(1, e) == math.copysign(
+                        1, elasticity[t.parameter]
+                    ):
                         elasticity[t.parameter] = e
         params = dict(params)
         for t in TARGETS:
-            params[t.parameter] = _step(t, ev.stats[t.name], params[t.parameter],
-                                        elasticity.get(t.parameter, 1.0))
+            params[t.parameter] = _step(
+                t, ev.stats[t.name], params[t.parameter], elasticity.get(t.parameter, 1.0)
+            )
         params.update({k: params[v] for k, v in FOLLOWERS.items()})
     return history[-1].params, history
 
@@ -177,31 +251,48 @@ def _round(params: dict[str, float]) -> dict[str, float]:
     return {k: float(f"{v:.4g}") for k, v in params.items()}
 
 
-def trajectories(base: Scenario, params: dict[str, float], n: int, seed: int,
-                 grid_h: np.ndarray, arm: str = "control") -> pd.DataFrame:
+def trajectories(
+    base: Scenario,
+    params: dict[str, float],
+    n: int,
+    seed: int,
+    grid_h: np.ndarray,
+    arm: str = "control",
+) -> pd.DataFrame:
     """Long table of read-outs on a grid after randomisation, for the report's plots."""
     sc = _calibration_scenario(base, params)
     frame = sample_frame(sc, n, seed)
     alive = np.flatnonzero(frame.alive)
     engine = sc.engine()
     arm_index = list(engine.arm_names).index(arm)
-    values, traj, _ = engine.treat(**frame.engine_inputs(alive, sc.opioids), arm=arm_index,
-                                   override_names=[], overrides=np.zeros((len(alive), 0)),
-                                   grid_h=grid_h, seed=seed, threads=2)
+    values, traj, _ = engine.treat(
+        **frame.engine_inputs(alive, sc.opioids),
+        arm=arm_index,
+        override_names=[],
+        overrides=np.zeros((len(alive), 0)),
+        grid_h=grid_h,
+        seed=seed,
+        threads=2,
+    )
     death = pd.DataFrame(values, columns=list(engine.treat_columns))["death_rel_h"].to_numpy()
     obs = list(engine.observables)
     rows = []
     for i in range(len(alive)):
         for k, t in enumerate(grid_h):
             if t < death[i]:
-                rows.append({"patient": i, "time_h": t, **dict(zip(obs, traj[i, k]))})
+                rows.append({"patient": i, "time_h": t, **dict(zip(obs, traj[i, k], strict=False))})
     out = pd.DataFrame(rows)
     out.attrs["death_rel_h"] = death
     return out
 
 
-def write_report(params: dict[str, float], history: list[Evaluation], out_dir: Path,
-                 base: Scenario, n_plot: int = 600) -> Path:
+def write_report(
+    params: dict[str, float],
+    history: list[Evaluation],
+    out_dir: Path,
+    base: Scenario,
+    n_plot: int = 600,
+) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,11 +305,17 @@ def write_report(params: dict[str, float], history: list[Evaluation], out_dir: P
     grid = np.arange(0, 169, 6.0)
     traj = trajectories(base, params, n_plot, 7, grid)
     cols = ["il6_pg_ml", "il10_pg_ml", "hla_dr_abc", "cd4_per_ul", "sofa"]
-    axes = plot_timecourse(traj, cols, quantiles=(0.25, 0.75), max_lines=0,
-                           log=["il6_pg_ml", "il10_pg_ml", "hla_dr_abc"])
+    axes = plot_timecourse(
+        traj,
+        cols,
+        quantiles=(0.25, 0.75),
+        max_lines=0,
+        log=["il6_pg_ml", "il10_pg_ml", "hla_dr_abc"],
+    )
     axes[0].set_title("Default septic ICU cohort, control arm: median and IQR after randomisation")
-    save_figure_atomic(figures / "calibration_readouts.png", axes[0].figure, dpi=110,
-                       bbox_inches="tight")
+    save_figure_atomic(
+        figures / "calibration_readouts.png", axes[0].figure, dpi=110, bbox_inches="tight"
+    )
     plt.close(axes[0].figure)
 
     death = traj.attrs["death_rel_h"]
@@ -247,8 +344,10 @@ def write_report(params: dict[str, float], history: list[Evaluation], out_dir: P
     ]
     for tg in TARGETS:
         v = final.stats[tg.name]
-        lines.append(f"| {tg.name} | {tg.low:g}-{tg.high:g} | {v:.3g} | "
-                     f"{'yes' if tg.met(v) else 'NO'} | `{tg.parameter}` | {tg.source} |")
+        lines.append(
+            f"| {tg.name} | {tg.low:g}-{tg.high:g} | {v:.3g} | "
+            f"{'yes' if tg.met(v) else 'NO'} | `{tg.parameter}` | {tg.source} |"
+        )
     lines += [
         "",
         f"Median SOFA at enrolment: {final.stats['sofa_enrolment_median']:g} (target 8-11).",
@@ -265,8 +364,10 @@ def write_report(params: dict[str, float], history: list[Evaluation], out_dir: P
         "",
         "| iteration | " + " | ".join(t.name for t in TARGETS) + " |",
         "|---|" + "---|" * len(TARGETS),
-        *[f"| {i} | " + " | ".join(f"{h.stats[t.name]:.3g}" for t in TARGETS) + " |"
-          for i, h in enumerate(history)],
+        *[
+            f"| {i} | " + " | ".join(f"{h.stats[t.name]:.3g}" for t in TARGETS) + " |"
+            for i, h in enumerate(history)
+        ],
         "",
         "## Cohort read-outs after randomisation (median and IQR)",
         "",
@@ -285,9 +386,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="septic ICU admissions per evaluation")
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--iterations", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=Path("scenarios/calibration/sepsis_immune.json"))
-    parser.add_argument("--report", type=Path, default=Path("docs"),
-                        help="folder for calibration.md and figures/ (empty string: skip)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("scenarios/calibration/sepsis_immune.json")
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("docs"),
+        help="folder for calibration.md and figures/ (empty string: skip)",
+    )
     args = parser.parse_args(argv)
     base = Scenario.load("nct04843982")
     params, history = calibrate(base, n=args.n, seed=args.seed, iterations=args.iterations)
@@ -297,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "model": "sepsis_immune",
         "note": "calibrated by python -m septrial.calibrate; the engine defaults must equal these",
-        "n": args.n, "seed": args.seed,
+        "n": args.n,
+        "seed": args.seed,
         "params": rounded,
         "achieved": {t.name: final.stats[t.name] for t in TARGETS},
         "met": {t.name: t.met(final.stats[t.name]) for t in TARGETS},

@@ -42,20 +42,24 @@ def typical_pk(scenario, out: Path) -> dict[str, float]:
     doses = []
     for d in arm["doses"] + scenario.get("background", []):
         if d["type"] == "infusion":
-            doses.append(septrial.Infusion(d["drug"], d["rate"], d["unit"], d.get("start_h", 0.0),
-                                           d.get("duration_h")))
+            doses.append(
+                septrial.Infusion(
+                    d["drug"], d["rate"], d["unit"], d.get("start_h", 0.0), d.get("duration_h")
+                )
+            )
         else:
             doses.append(septrial.Bolus(d["drug"], d["dose"], d["unit"], d.get("time_h", 0.0)))
-    res = septrial.simulate("esketamine_propofol", {"weight_kg": 70.0, "age_y": 50.0},
-                            doses, times)
+    res = septrial.simulate("esketamine_propofol", {"weight_kg": 70.0, "age_y": 50.0}, doses, times)
     write_csv_atomic(out / "pk_typical_patient.csv", res)
     axes = septrial.plot(res)
     axes[0].set_title(f"{arm['label'] if 'label' in arm else arm['name']}: typical 70 kg patient")
     _figure(out / "pk_typical_patient.png", axes)
     at = res.set_index("time_h")
-    rows = {"esketamine_ng_ml_at_72h": float(at.loc[72.0, "esketamine_ng_ml"]),
-            "norketamine_ng_ml_at_72h": float(at.loc[72.0, "norketamine_ng_ml"]),
-            "propofol_mg_l_at_72h": float(at.loc[72.0, "propofol_mg_l"])}
+    rows = {
+        "esketamine_ng_ml_at_72h": float(at.loc[72.0, "esketamine_ng_ml"]),
+        "norketamine_ng_ml_at_72h": float(at.loc[72.0, "norketamine_ng_ml"]),
+        "propofol_mg_l_at_72h": float(at.loc[72.0, "propofol_mg_l"]),
+    }
     return rows
 
 
@@ -69,9 +73,11 @@ def cmd_run(args) -> dict[str, Any]:
     t0 = time.perf_counter()
     pk = typical_pk(sc, out)
     summary["typical_patient_pk"] = pk
-    print(f"Typical 70 kg patient: esketamine {pk['esketamine_ng_ml_at_72h']:.1f} ng/mL, "
-          f"norketamine {pk['norketamine_ng_ml_at_72h']:.1f} ng/mL, "
-          f"propofol {pk['propofol_mg_l_at_72h']:.2f} mg/L at 72 h")
+    print(
+        f"Typical 70 kg patient: esketamine {pk['esketamine_ng_ml_at_72h']:.1f} ng/mL, "
+        f"norketamine {pk['norketamine_ng_ml_at_72h']:.1f} ng/mL, "
+        f"propofol {pk['propofol_mg_l_at_72h']:.2f} mg/L at 72 h"
+    )
     summary.update(_screen(sc, args, out))
     tr = septrial.run_trial(sc, n_per_arm=args.n_per_arm, seed=args.seed, threads=args.threads)
     write_csv_atomic(out / "trial_patients.csv", tr.patients)
@@ -87,8 +93,9 @@ def cmd_run(args) -> dict[str, Any]:
 def _screen(sc, args, out: Path) -> dict[str, Any]:
     import septrial
 
-    run = septrial.screen(sc, n=args.n_screen, seed=args.seed, threads=args.threads,
-                          progress=args.progress)
+    run = septrial.screen(
+        sc, n=args.n_screen, seed=args.seed, threads=args.threads, progress=args.progress
+    )
     write_csv_atomic(out / "screening_funnel.csv", run.table())
     write_csv_atomic(out / "screening_criteria.csv", run.criteria_table())
     write_text_atomic(out / "screening.md", run.to_markdown())
@@ -99,18 +106,26 @@ def _screen(sc, args, out: Path) -> dict[str, Any]:
     print(f"Recruitment: {rec}")
     for f in findings:
         print(f"lint {f}")
-    return {"screening": run.table().to_dict(orient="records"),
-            "screen_to_enrol": run.screen_to_enrol,
-            "recruitment_months_median": rec.median_months,
-            "lint": [str(f) for f in findings]}
+    return {
+        "screening": run.table().to_dict(orient="records"),
+        "screen_to_enrol": run.screen_to_enrol,
+        "recruitment_months_median": rec.median_months,
+        "lint": [str(f) for f in findings],
+    }
 
 
 def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
     import septrial
     from septrial.power import assurance, power_grid
 
-    kwargs = dict(n_per_arm=args.n_list, n_trials=args.n_trials, seed=args.seed,
-                  threads=args.threads, progress=args.progress, checkpoint=args.checkpoint)
+    kwargs = dict(
+        n_per_arm=args.n_list,
+        n_trials=args.n_trials,
+        seed=args.seed,
+        threads=args.threads,
+        progress=args.progress,
+        checkpoint=args.checkpoint,
+    )
     pc = septrial.power_curve(sc, method=args.method, analyses="all", **kwargs)
     write_csv_atomic(out / "power_curve.csv", pc.table)
     _figure(out / "power_curve.png", pc.plot())
@@ -119,9 +134,12 @@ def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
     primary = pc.table[pc.table["analysis"] == pc.table["analysis"].iloc[0]]
     print(primary[["n_per_arm", "power", "power_ci_low", "power_ci_high"]].to_string(index=False))
     print(f"Power curve: {pc.wall_s:.1f} s, {pc.patients_per_s:.0f} simulated patients/s")
-    result: dict[str, Any] = {"power": pc.table.to_dict(orient="records"),
-                              "sample_size": need.to_dict(orient="records"),
-                              "power_wall_s": pc.wall_s, "patients_per_s": pc.patients_per_s}
+    result: dict[str, Any] = {
+        "power": pc.table.to_dict(orient="records"),
+        "sample_size": need.to_dict(orient="records"),
+        "power_wall_s": pc.wall_s,
+        "patients_per_s": pc.patients_per_s,
+    }
     if grid:
         from septrial.plotting.power import plot_power_heatmap
 
@@ -159,16 +177,20 @@ def cmd_list(args) -> dict[str, Any]:
     from septrial.cohort import available_populations
     from septrial.scenario import available_scenarios
 
-    listing = {"models": septrial.models(), "scenarios": available_scenarios(),
-               "populations": available_populations()}
+    listing = {
+        "models": septrial.models(),
+        "scenarios": available_scenarios(),
+        "populations": available_populations(),
+    }
     for k, v in listing.items():
         print(f"{k}: {', '.join(v)}")
     return listing
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="septrial", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="septrial", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, scenario=True):
@@ -180,8 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--progress", action="store_true", help="show progress bars")
 
     def power_opts(sp):
-        sp.add_argument("--n-list", type=int, nargs="+", default=None, dest="n_list",
-                        help="patients per arm (default: the scenario's power.n_per_arm)")
+        sp.add_argument(
+            "--n-list",
+            type=int,
+            nargs="+",
+            default=None,
+            dest="n_list",
+            help="patients per arm (default: the scenario's power.n_per_arm)",
+        )
         sp.add_argument("--n-trials", type=int, default=None, dest="n_trials")
         sp.add_argument("--method", choices=["pool", "fresh"], default="pool")
         sp.add_argument("--checkpoint", default=None, help="folder to resume an interrupted run")
@@ -205,8 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"run": cmd_run, "screen": cmd_screen, "power": cmd_power, "validate": cmd_validate,
-            "list": cmd_list}
+COMMANDS = {
+    "run": cmd_run,
+    "screen": cmd_screen,
+    "power": cmd_power,
+    "validate": cmd_validate,
+    "list": cmd_list,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,8 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; rerun with the same --checkpoint to resume", file=sys.stderr)
         return 130
     out = Path(args.out)
-    write_text_atomic(out / f"{args.command}_summary.json",
-                      json.dumps(summary, indent=2, default=str) + "\n")
+    write_text_atomic(
+        out / f"{args.command}_summary.json", json.dumps(summary, indent=2, default=str) + "\n"
+    )
     print(f"outputs in {out}/")
     return 0
 

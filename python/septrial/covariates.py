@@ -64,7 +64,9 @@ def covariate_table(covariates: Mapping[str, Any] | pd.DataFrame | None) -> tupl
             bad = ~np.isfinite(col) | (col < lo) | (col > hi)
         if bad.any():
             value = col[np.argmax(bad)]
-            raise ValueError(f"covariates.{name}: must be in ({lo:g}, {hi:g}], got {float(value)!r}")
+            raise ValueError(
+                f"covariates.{name}: must be in ({lo:g}, {hi:g}], got {float(value)!r}"
+            )
         out[:, j] = col
     if "sex" in frame:
         out[:, 3] = _sex_to_male("covariates.sex", frame["sex"])

@@ -111,7 +111,7 @@ class PumpLog:
         """The log as consecutive infusions."""
         out = []
         ends = [s[0] for s in self.steps[1:]] + [self.end_h]
-        for (t, rate), end in zip(self.steps, ends):
+        for (t, rate), end in zip(self.steps, ends, strict=False):
             if rate > 0:
                 duration = None if end is None else end - t
                 out.append(Infusion(self.drug, rate, self.unit, t, duration))
@@ -131,12 +131,14 @@ def regimen_tables(
     for i, dose in enumerate(doses):
         if not isinstance(dose, Bolus | Infusion | PumpLog):
             raise ValueError(
-                f"doses[{i}]: expected septrial.Bolus, Infusion or PumpLog, got {type(dose).__name__}"
+                f"doses[{i}]: expected septrial.Bolus, Infusion or PumpLog, "
+                f"got {type(dose).__name__}"
             )
         if dose.drug not in drugs:
             allowed = ", ".join(drugs) if drugs else "(none: this model takes no doses)"
             raise ValueError(
-                f"doses[{i}].drug: model {model!r} carries no drug {dose.drug!r}; allowed: {allowed}"
+                f"doses[{i}].drug: model {model!r} carries no drug {dose.drug!r}; "
+                f"allowed: {allowed}"
             )
         d = float(drugs.index(dose.drug))
         if isinstance(dose, Bolus):

@@ -27,9 +27,14 @@ _ENDPOINTS = [
 ]
 
 
-def effect_map(scenario, ic50: Sequence[float] = DEFAULT_IC50,
-               i_max: Sequence[float] = DEFAULT_I_MAX, n: int = 300, seed: int = 1,
-               threads: int | None = None) -> pd.DataFrame:
+def effect_map(
+    scenario,
+    ic50: Sequence[float] = DEFAULT_IC50,
+    i_max: Sequence[float] = DEFAULT_I_MAX,
+    n: int = 300,
+    seed: int = 1,
+    threads: int | None = None,
+) -> pd.DataFrame:
     """One row per (IC50, I_max): geometric-mean ratio treated/control at 72 h of IL-6 and
     mHLA-DR (paired, patients alive at 72 h), and the mean pathogen load difference (harm
     signal: slower clearance when phagocyte activation is inhibited)."""
@@ -46,25 +51,39 @@ def effect_map(scenario, ic50: Sequence[float] = DEFAULT_IC50,
         raise ValueError(f"ic50: every value must be > 0 ng/mL, got {min(ic50)}")
     if min(i_max) < 0 or max(i_max) > 1:
         raise ValueError(f"i_max: values must be in [0, 1], got {list(i_max)}")
-    sc = scenario.with_changes({
-        "endpoints": _ENDPOINTS,
-        "analysis.plan": [{"name": "il6", "endpoint": "il6_72h", "test": "welch"}],
-        "measurement.assay_noise": False,
-    })
+    sc = scenario.with_changes(
+        {
+            "endpoints": _ENDPOINTS,
+            "analysis.plan": [{"name": "il6", "endpoint": "il6_72h", "test": "welch"}],
+            "measurement.assay_noise": False,
+        }
+    )
     frame = enrol(sc, n, seed, threads=threads).frame
     engine = sc.engine()
     control, treated = sc.arm_names[:2]
     c = treat(sc, frame, control, seed, threads=threads, engine=engine)
     rows = []
     for ic, im in itertools.product(ic50, i_max):
-        t = treat(sc, frame, treated, seed, threads=threads, engine=engine,
-                  overrides={"IC50": float(ic), "I_max": float(im)})
+        t = treat(
+            sc,
+            frame,
+            treated,
+            seed,
+            threads=threads,
+            engine=engine,
+            overrides={"IC50": float(ic), "I_max": float(im)},
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             il6 = np.log(t["il6_72h"] / c["il6_72h"])
             hla = np.log(t["hla_dr_72h"] / c["hla_dr_72h"])
-        rows.append({"IC50": float(ic), "I_max": float(im),
-                     "il6_ratio_72h": float(np.exp(np.nanmean(il6))),
-                     "hla_dr_ratio_72h": float(np.exp(np.nanmean(hla))),
-                     "pathogen_diff_72h": float(np.nanmean(t["p_72h"] - c["p_72h"])),
-                     "n_paired": int(np.isfinite(il6).sum())})
+        rows.append(
+            {
+                "IC50": float(ic),
+                "I_max": float(im),
+                "il6_ratio_72h": float(np.exp(np.nanmean(il6))),
+                "hla_dr_ratio_72h": float(np.exp(np.nanmean(hla))),
+                "pathogen_diff_72h": float(np.nanmean(t["p_72h"] - c["p_72h"])),
+                "n_paired": int(np.isfinite(il6).sum()),
+            }
+        )
     return pd.DataFrame(rows)

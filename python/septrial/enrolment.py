@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from septrial.cohort.frame import Frame, sample_frame
+from septrial.cohort.frame import Frame
 
 
 @dataclass
@@ -53,8 +53,16 @@ def _simulate_rows(scenario, covariates: pd.DataFrame, seed: int, threads: int |
     return simulate_to_screening(scenario, covariates.reset_index(drop=True), seed, threads)
 
 
-def enrol(scenario, n_needed: int, seed: int, *, first_index: int = 0, threads: int | None = None,
-          chunk: int | None = None, max_admissions: int = 10_000_000) -> Enrolled:
+def enrol(
+    scenario,
+    n_needed: int,
+    seed: int,
+    *,
+    first_index: int = 0,
+    threads: int | None = None,
+    chunk: int | None = None,
+    max_admissions: int = 10_000_000,
+) -> Enrolled:
     """The first ``n_needed`` randomisable patients from admissions ``first_index`` onwards."""
     if n_needed < 1:
         raise ValueError(f"n_needed: must be >= 1, got {n_needed}")

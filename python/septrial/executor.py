@@ -45,8 +45,13 @@ def _is_dask_client(executor: Any) -> bool:
     return type(executor).__name__ == "Client" and hasattr(executor, "submit")
 
 
-def run_tasks(tasks: Sequence[Task], executor: Any = None, checkpoint: str | Path | None = None,
-              progress: bool = False, desc: str = "chunks") -> list[Any]:
+def run_tasks(
+    tasks: Sequence[Task],
+    executor: Any = None,
+    checkpoint: str | Path | None = None,
+    progress: bool = False,
+    desc: str = "chunks",
+) -> list[Any]:
     """Results of ``tasks`` in their order.
 
     ``executor``: None (run here, one chunk after another; the engine threads inside a chunk),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ def models() -> list[str]:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What a model exposes: parameters (with units, docs and ranges), states, observables, drugs."""
+    """What a model exposes: parameters (units, docs, ranges), states, observables, drugs."""
 
     name: str
     description: str
@@ -53,7 +53,9 @@ class ModelInfo:
             return matches[0]
         if len(matches) > 1:
             options = ", ".join(names[i] for i in matches)
-            raise ValueError(f"{field}.{name}: ambiguous in model {self.name!r}; use one of {options}")
+            raise ValueError(
+                f"{field}.{name}: ambiguous in model {self.name!r}; use one of {options}"
+            )
         raise ValueError(
             f"{field}.{name}: unknown parameter of model {self.name!r}; allowed: {', '.join(names)}"
         )
@@ -70,7 +72,7 @@ class ModelInfo:
             )
 
     def parameter_matrix(self, params: Mapping[str, Any] | None, n: int) -> np.ndarray:
-        """n x P matrix of parameter values: defaults overridden by scalars or per-patient arrays."""
+        """n x P parameter values: defaults overridden by scalars or per-patient arrays."""
         matrix = np.tile(np.array([p["value"] for p in self.parameters], dtype=float), (n, 1))
         for name, value in (params or {}).items():
             j = self.resolve(name)
@@ -88,7 +90,7 @@ class ModelInfo:
         return matrix
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_info(name: str) -> ModelInfo:
     """Description of a model; ``ValueError`` listing the allowed names when it does not exist."""
     if not isinstance(name, str):

@@ -19,7 +19,8 @@ def patient_uniform(seed: int, indices: np.ndarray, stream: int) -> np.ndarray:
     Python-side draws are as reproducible across chunks and executors as the engine's."""
     with np.errstate(over="ignore"):
         x = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)) ^ (
-            indices.astype(np.uint64) + np.uint64(stream) * np.uint64(0xBF58476D1CE4E5B9))
+            indices.astype(np.uint64) + np.uint64(stream) * np.uint64(0xBF58476D1CE4E5B9)
+        )
         for _ in range(2):
             x = x + np.uint64(0x9E3779B97F4A7C15)
             z = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -28,9 +29,18 @@ def patient_uniform(seed: int, indices: np.ndarray, stream: int) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
 
 
-def treat(scenario, frame: Frame, arm: str, seed: int, *, threads: int | None = None,
-          overrides: Mapping[str, float | np.ndarray] | None = None, grid_h=None,
-          progress: bool = False, engine=None) -> pd.DataFrame:
+def treat(
+    scenario,
+    frame: Frame,
+    arm: str,
+    seed: int,
+    *,
+    threads: int | None = None,
+    overrides: Mapping[str, float | np.ndarray] | None = None,
+    grid_h=None,
+    progress: bool = False,
+    engine=None,
+) -> pd.DataFrame:
     """Endpoints of every patient of ``frame`` followed in ``arm``.
 
     ``overrides`` set model parameters for the treatment phase (scalars or one value per
@@ -54,9 +64,14 @@ def treat(scenario, frame: Frame, arm: str, seed: int, *, threads: int | None = 
     with progress_callback(progress, n, f"treat {arm}") as callback:
         values, traj, status = engine.treat(
             **frame.engine_inputs(np.arange(n), scenario.opioids),
-            arm=list(engine.arm_names).index(arm), override_names=names, overrides=matrix,
-            grid_h=grid, seed=int(seed), threads=int(threads or os.cpu_count() or 1),
-            progress=callback)
+            arm=list(engine.arm_names).index(arm),
+            override_names=names,
+            overrides=matrix,
+            grid_h=grid,
+            seed=int(seed),
+            threads=int(threads or os.cpu_count() or 1),
+            progress=callback,
+        )
     out = pd.DataFrame(values, columns=list(engine.treat_columns))
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from septrial.analysis import analysis_inputs, analyse
+from septrial.analysis import analyse, analysis_inputs
 from septrial.cohort.frame import Frame
 from septrial.enrolment import enrol, screen_chunk
 from septrial.executor import Task, run_tasks
@@ -44,7 +44,9 @@ def _plan(scenario, analyses: str | Sequence[str]) -> list[dict]:
     names = [p["name"] for p in plan]
     unknown = [a for a in analyses if a not in names]
     if unknown:
-        raise ValueError(f"analyses: unknown {unknown[0]!r}; allowed: primary, all, {', '.join(names)}")
+        raise ValueError(
+            f"analyses: unknown {unknown[0]!r}; allowed: primary, all, {', '.join(names)}"
+        )
     return [p for p in plan if p["name"] in analyses]
 
 
@@ -78,8 +80,15 @@ class PowerResult:
         for key, part in self.table.groupby(keys, sort=False):
             res = sample_size_for_power(part, target)
             key = key if isinstance(key, tuple) else (key,)
-            rows.append({**dict(zip(keys, key)), "target": target, "n_per_arm": res.n_per_arm,
-                         "n_per_arm_ceil": res.n_per_arm_ceil, "note": res.reason})
+            rows.append(
+                {
+                    **dict(zip(keys, key, strict=False)),
+                    "target": target,
+                    "n_per_arm": res.n_per_arm,
+                    "n_per_arm_ceil": res.n_per_arm_ceil,
+                    "note": res.reason,
+                }
+            )
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, analysis: str | None = None):
@@ -95,8 +104,9 @@ class PowerResult:
 # ---------------------------------------------------------------- pools
 
 
-def _enrol_chunks(scenario, n_needed: int, seed: int, first_index: int, executor, checkpoint,
-                  threads, progress) -> tuple[Frame, int]:
+def _enrol_chunks(
+    scenario, n_needed: int, seed: int, first_index: int, executor, checkpoint, threads, progress
+) -> tuple[Frame, int]:
     """Enrolment in fixed admission chunks (identical for any executor), in arrival order."""
     pilot = enrol(scenario, min(n_needed, 50), seed, first_index=first_index, threads=threads)
     rate = len(pilot.frame) / pilot.n_admissions
@@ -105,10 +115,20 @@ def _enrol_chunks(scenario, n_needed: int, seed: int, first_index: int, executor
     have, start = 0, 0
     while have < n_needed:
         n_chunks = max(1, int(np.ceil((n_needed - have) / rate * 1.15 / chunk)))
-        tasks = [Task(screen_chunk, (scenario, first_index + start + k * chunk, chunk, seed, threads),
-                      {"stage": "screen", "scenario": scenario.to_dict(), "seed": seed,
-                       "first": first_index + start + k * chunk, "n": chunk})
-                 for k in range(n_chunks)]
+        tasks = [
+            Task(
+                screen_chunk,
+                (scenario, first_index + start + k * chunk, chunk, seed, threads),
+                {
+                    "stage": "screen",
+                    "scenario": scenario.to_dict(),
+                    "seed": seed,
+                    "first": first_index + start + k * chunk,
+                    "n": chunk,
+                },
+            )
+            for k in range(n_chunks)
+        ]
         for got in run_tasks(tasks, executor, checkpoint, progress, "screening chunks"):
             if len(got.frame):
                 parts.append(got.frame)
@@ -121,16 +141,33 @@ def _treat_task(scenario, frame: Frame, arm: str, seed: int, overrides, threads)
     return treat(scenario, frame, arm, seed, threads=threads, overrides=overrides)
 
 
-def _treat_chunks(scenario, frame: Frame, arm: str, seed: int, overrides, executor, checkpoint,
-                  threads, progress, chunk: int = 500) -> pd.DataFrame:
+def _treat_chunks(
+    scenario,
+    frame: Frame,
+    arm: str,
+    seed: int,
+    overrides,
+    executor,
+    checkpoint,
+    threads,
+    progress,
+    chunk: int = 500,
+) -> pd.DataFrame:
     tasks = []
     for lo in range(0, len(frame), chunk):
         part = frame.subset(np.arange(lo, min(lo + chunk, len(frame))))
-        key = {"stage": "treat", "scenario": scenario.to_dict(), "seed": seed, "arm": arm,
-               "overrides": overrides, "patients": part.table["patient"].tolist()}
+        key = {
+            "stage": "treat",
+            "scenario": scenario.to_dict(),
+            "seed": seed,
+            "arm": arm,
+            "overrides": overrides,
+            "patients": part.table["patient"].tolist(),
+        }
         tasks.append(Task(_treat_task, (scenario, part, arm, seed, overrides, threads), key))
-    return pd.concat(run_tasks(tasks, executor, checkpoint, progress, f"treat {arm}"),
-                     ignore_index=True)
+    return pd.concat(
+        run_tasks(tasks, executor, checkpoint, progress, f"treat {arm}"), ignore_index=True
+    )
 
 
 @dataclass
@@ -142,24 +179,44 @@ class Pools:
     n_admissions: int
 
 
-def build_pools(scenario, pool_per_arm: int, seed: int, *, executor=None, checkpoint=None,
-                threads=None, progress=False) -> Pools:
-    frame, looked = _enrol_chunks(scenario, 2 * pool_per_arm, seed, 0, executor, checkpoint,
-                                  threads, progress)
+def build_pools(
+    scenario,
+    pool_per_arm: int,
+    seed: int,
+    *,
+    executor=None,
+    checkpoint=None,
+    threads=None,
+    progress=False,
+) -> Pools:
+    frame, looked = _enrol_chunks(
+        scenario, 2 * pool_per_arm, seed, 0, executor, checkpoint, threads, progress
+    )
     idx = np.arange(len(frame))
     return Pools(frame.subset(idx[0::2]), frame.subset(idx[1::2]), looked)
 
 
-def _pool_power(scenario, plan, ctrl: pd.DataFrame, trt: pd.DataFrame, n_list, n_trials, seed,
-                ci) -> pd.DataFrame:
+def _pool_power(
+    scenario, plan, ctrl: pd.DataFrame, trt: pd.DataFrame, n_list, n_trials, seed, ci
+) -> pd.DataFrame:
     death_rule = scenario["analysis"].get("death_rule", "missing")
     alpha = float(scenario["analysis"].get("alpha", 0.05))
     out = []
     for item in plan:
         test, yc, bc = analysis_inputs(ctrl, item, scenario, death_rule)
         _, yt, bt = analysis_inputs(trt, item, scenario, death_rule)
-        pw = power_from_pools(yc, yt, n_list, n_trials, test=test, alpha=alpha, seed=seed,
-                              baseline_control=bc, baseline_treated=bt, ci=ci)
+        pw = power_from_pools(
+            yc,
+            yt,
+            n_list,
+            n_trials,
+            test=test,
+            alpha=alpha,
+            seed=seed,
+            baseline_control=bc,
+            baseline_treated=bt,
+            ci=ci,
+        )
         pw.insert(0, "analysis", item["name"])
         out.append(pw)
     return pd.concat(out, ignore_index=True)
@@ -176,8 +233,9 @@ def _check_pool_size(n_list, pool_per_arm):
 # ---------------------------------------------------------------- fresh
 
 
-def _fresh_trials(scenario, plan, first_trial: int, n_trials: int, n_list, seed, params,
-                  threads) -> np.ndarray:
+def _fresh_trials(
+    scenario, plan, first_trial: int, n_trials: int, n_list, seed, params, threads
+) -> np.ndarray:
     """Rejections (trials x analyses x n) of trials first_trial .. first_trial + n_trials - 1."""
     death_rule = scenario["analysis"].get("death_rule", "missing")
     alpha = float(scenario["analysis"].get("alpha", 0.05))
@@ -190,13 +248,29 @@ def _fresh_trials(scenario, plan, first_trial: int, n_trials: int, n_list, seed,
     out = np.zeros((n_trials, len(plan), len(n_list)), dtype=bool)
     for k in range(n_trials):
         trial = first_trial + k
-        enrolled = enrol(scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE,
-                         threads=threads)
-        arm_of = block_randomise(n_c, n_t, tuple(alloc.get("ratio", (1, 1))),
-                                 int(alloc.get("block_size", 4)), seed, trial)
-        tables = [treat(scenario, enrolled.frame.subset(np.flatnonzero(arm_of == a)), name, seed,
-                        threads=threads, overrides=params, engine=engine)
-                  for a, name in enumerate(names)]
+        enrolled = enrol(
+            scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads
+        )
+        arm_of = block_randomise(
+            n_c,
+            n_t,
+            tuple(alloc.get("ratio", (1, 1))),
+            int(alloc.get("block_size", 4)),
+            seed,
+            trial,
+        )
+        tables = [
+            treat(
+                scenario,
+                enrolled.frame.subset(np.flatnonzero(arm_of == a)),
+                name,
+                seed,
+                threads=threads,
+                overrides=params,
+                engine=engine,
+            )
+            for a, name in enumerate(names)
+        ]
         for j, n in enumerate(n_list):
             nt = int(round(n * n_t / n_c))
             for i, item in enumerate(plan):
@@ -213,11 +287,22 @@ def _fresh_trials(scenario, plan, first_trial: int, n_trials: int, n_list, seed,
 # ---------------------------------------------------------------- public API
 
 
-def power_curve(scenario, n_per_arm: Sequence[int] | int | None = None, n_trials: int | None = None,
-                seed: int = 1, method: str = "pool", *, analyses: str | Sequence[str] = "primary",
-                params: Mapping[str, float] | None = None, pool_per_arm: int | None = None,
-                executor: Any = None, checkpoint: str | None = None, threads: int | None = None,
-                progress: bool = False, ci: str = "wilson") -> PowerResult:
+def power_curve(
+    scenario,
+    n_per_arm: Sequence[int] | int | None = None,
+    n_trials: int | None = None,
+    seed: int = 1,
+    method: str = "pool",
+    *,
+    analyses: str | Sequence[str] = "primary",
+    params: Mapping[str, float] | None = None,
+    pool_per_arm: int | None = None,
+    executor: Any = None,
+    checkpoint: str | None = None,
+    threads: int | None = None,
+    progress: bool = False,
+    ci: str = "wilson",
+) -> PowerResult:
     """Power of the scenario's analyses against ``n_per_arm``.
 
     ``method="pool"`` simulates ``pool_per_arm`` enrolled patients per arm once and resamples
@@ -240,23 +325,42 @@ def power_curve(scenario, n_per_arm: Sequence[int] | int | None = None, n_trials
     if method == "pool":
         pool = int(pool_per_arm or cfg.get("pool_per_arm", 1000))
         _check_pool_size(n_list, pool)
-        pools = build_pools(scenario, pool, seed, executor=executor, checkpoint=checkpoint,
-                            threads=threads, progress=progress)
+        pools = build_pools(
+            scenario,
+            pool,
+            seed,
+            executor=executor,
+            checkpoint=checkpoint,
+            threads=threads,
+            progress=progress,
+        )
         names = scenario.arm_names[:2]
-        ctrl = _treat_chunks(scenario, pools.control, names[0], seed, params, executor, checkpoint,
-                             threads, progress)
-        trt = _treat_chunks(scenario, pools.treated, names[1], seed, params, executor, checkpoint,
-                            threads, progress)
+        ctrl = _treat_chunks(
+            scenario, pools.control, names[0], seed, params, executor, checkpoint, threads, progress
+        )
+        trt = _treat_chunks(
+            scenario, pools.treated, names[1], seed, params, executor, checkpoint, threads, progress
+        )
         table = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, ci)
         simulated = 2 * pool
     else:
         per_task = max(1, n_trials // 16)
-        tasks = [Task(_fresh_trials, (scenario, plan, k, min(per_task, n_trials - k), n_list, seed,
-                                      params, threads),
-                      {"stage": "fresh", "scenario": scenario.to_dict(), "seed": seed,
-                       "first_trial": k, "n": min(per_task, n_trials - k), "n_list": n_list,
-                       "params": params})
-                 for k in range(0, n_trials, per_task)]
+        tasks = [
+            Task(
+                _fresh_trials,
+                (scenario, plan, k, min(per_task, n_trials - k), n_list, seed, params, threads),
+                {
+                    "stage": "fresh",
+                    "scenario": scenario.to_dict(),
+                    "seed": seed,
+                    "first_trial": k,
+                    "n": min(per_task, n_trials - k),
+                    "n_list": n_list,
+                    "params": params,
+                },
+            )
+            for k in range(0, n_trials, per_task)
+        ]
         rejections = np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
         rows = []
         alpha = float(scenario["analysis"].get("alpha", 0.05))
@@ -264,9 +368,19 @@ def power_curve(scenario, n_per_arm: Sequence[int] | int | None = None, n_trials
             for j, n in enumerate(n_list):
                 k = int(rejections[:, i, j].sum())
                 lo, hi = binomial_ci(k, n_trials, method=ci)
-                rows.append({"analysis": item["name"], "n_per_arm": n, "power": k / n_trials,
-                             "power_ci_low": lo, "power_ci_high": hi, "n_trials": n_trials,
-                             "test": item["test"], "alpha": alpha, "n_rejected": k})
+                rows.append(
+                    {
+                        "analysis": item["name"],
+                        "n_per_arm": n,
+                        "power": k / n_trials,
+                        "power_ci_low": lo,
+                        "power_ci_high": hi,
+                        "n_trials": n_trials,
+                        "test": item["test"],
+                        "alpha": alpha,
+                        "n_rejected": k,
+                    }
+                )
         table = pd.DataFrame(rows)
         simulated = n_trials * sum(arm_sizes(scenario, max(n_list)))
     table.insert(1, "method", method)
@@ -275,12 +389,20 @@ def power_curve(scenario, n_per_arm: Sequence[int] | int | None = None, n_trials
     return PowerResult(table, method, seed, time.perf_counter() - t0, simulated, list(params))
 
 
-def power_grid(scenario, grid: Mapping[str, Sequence[float]] | None = None,
-               n_per_arm: Sequence[int] | int | None = None, n_trials: int | None = None,
-               seed: int = 1, *, analyses: str | Sequence[str] = "primary",
-               pool_per_arm: int | None = None, executor: Any = None,
-               checkpoint: str | None = None, threads: int | None = None,
-               progress: bool = False) -> PowerResult:
+def power_grid(
+    scenario,
+    grid: Mapping[str, Sequence[float]] | None = None,
+    n_per_arm: Sequence[int] | int | None = None,
+    n_trials: int | None = None,
+    seed: int = 1,
+    *,
+    analyses: str | Sequence[str] = "primary",
+    pool_per_arm: int | None = None,
+    executor: Any = None,
+    checkpoint: str | None = None,
+    threads: int | None = None,
+    progress: bool = False,
+) -> PowerResult:
     """Pool-method power for every combination of ``grid`` values (default: the scenario's
     ``uncertainty.grid``, IC50 x I_max). The control pool, the patients and the resampled trials
     are shared by all cells (common random numbers), so differences between cells are the
@@ -296,17 +418,26 @@ def power_grid(scenario, grid: Mapping[str, Sequence[float]] | None = None,
     pool = int(pool_per_arm or cfg.get("pool_per_arm", 1000))
     _check_pool_size(n_list, pool)
     plan = _plan(scenario, analyses)
-    pools = build_pools(scenario, pool, seed, executor=executor, checkpoint=checkpoint,
-                        threads=threads, progress=progress)
+    pools = build_pools(
+        scenario,
+        pool,
+        seed,
+        executor=executor,
+        checkpoint=checkpoint,
+        threads=threads,
+        progress=progress,
+    )
     names = scenario.arm_names[:2]
-    ctrl = _treat_chunks(scenario, pools.control, names[0], seed, {}, executor, checkpoint,
-                         threads, progress)
+    ctrl = _treat_chunks(
+        scenario, pools.control, names[0], seed, {}, executor, checkpoint, threads, progress
+    )
     keys = list(grid)
     out = []
     for values in itertools.product(*(grid[k] for k in keys)):
-        cell = {k: float(v) for k, v in zip(keys, values)}
-        trt = _treat_chunks(scenario, pools.treated, names[1], seed, cell, executor, checkpoint,
-                            threads, progress)
+        cell = {k: float(v) for k, v in zip(keys, values, strict=False)}
+        trt = _treat_chunks(
+            scenario, pools.treated, names[1], seed, cell, executor, checkpoint, threads, progress
+        )
         t = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, "wilson")
         for k, v in cell.items():
             t[k] = v
@@ -321,6 +452,7 @@ def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any])
     """Prior mass of each grid cell: each parameter's prior spread over its grid points by
     nearest-point intervals (on the log scale for log-uniform priors); ``p_null`` extra mass on
     I_max = 0."""
+
     def one(name: str, points: Sequence[float]) -> np.ndarray:
         spec = prior.get(name, {"dist": "uniform", "low": min(points), "high": max(points)})
         pts = np.asarray(sorted(points), dtype=float)
@@ -331,18 +463,19 @@ def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any])
         edges = np.r_[lo, (x[1:] + x[:-1]) / 2, hi]
         w = np.clip(np.diff(np.clip(edges, lo, hi)), 0, None)
         if w.sum() <= 0:
-            raise ValueError(f"uncertainty.prior.{name}: no grid point inside [{spec['low']}, "
-                             f"{spec['high']}]")
+            raise ValueError(
+                f"uncertainty.prior.{name}: no grid point inside [{spec['low']}, {spec['high']}]"
+            )
         return w / w.sum()
 
     keys = list(grid)
-    weights = {k: dict(zip(sorted(grid[k]), one(k, grid[k]))) for k in keys}
+    weights = {k: dict(zip(sorted(grid[k]), one(k, grid[k]), strict=False)) for k in keys}
     p_null = float(prior.get("p_null", 0.0))
     if not 0 <= p_null <= 1:
         raise ValueError(f"uncertainty.prior.p_null: must be in [0, 1], got {p_null}")
     rows = []
     for values in itertools.product(*(sorted(grid[k]) for k in keys)):
-        cell = dict(zip(keys, values))
+        cell = dict(zip(keys, values, strict=False))
         w = float(np.prod([weights[k][v] for k, v in cell.items()]))
         w *= 1 - p_null
         if p_null and "I_max" in cell and cell["I_max"] == 0:
@@ -354,11 +487,17 @@ def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any])
     return pd.DataFrame(rows)
 
 
-def assurance(scenario, n_per_arm: Sequence[int] | int | None = None,
-              n_trials: int | None = None, seed: int = 1, *,
-              grid: Mapping[str, Sequence[float]] | None = None,
-              prior: Mapping[str, Any] | None = None, power: PowerResult | None = None,
-              **kwargs) -> pd.DataFrame:
+def assurance(
+    scenario,
+    n_per_arm: Sequence[int] | int | None = None,
+    n_trials: int | None = None,
+    seed: int = 1,
+    *,
+    grid: Mapping[str, Sequence[float]] | None = None,
+    prior: Mapping[str, Any] | None = None,
+    power: PowerResult | None = None,
+    **kwargs,
+) -> pd.DataFrame:
     """Assurance: power averaged over the prior of the drug-effect assumptions (scenario
     ``uncertainty.prior``), with its Monte Carlo interval. Reuses ``power`` from
     :func:`power_grid` when given."""
@@ -377,10 +516,17 @@ def assurance(scenario, n_per_arm: Sequence[int] | int | None = None,
         trials = part["n_trials"].to_numpy()
         value = float(np.sum(ws * p))
         se = float(np.sqrt(np.sum(ws**2 * p * (1 - p) / trials)))
-        rows.append({"analysis": analysis, "n_per_arm": int(n), "assurance": value,
-                     "mc_se": se, "assurance_ci_low": max(0.0, value - 1.96 * se),
-                     "assurance_ci_high": min(1.0, value + 1.96 * se),
-                     "p_null": float(prior.get("p_null", 0.0))})
+        rows.append(
+            {
+                "analysis": analysis,
+                "n_per_arm": int(n),
+                "assurance": value,
+                "mc_se": se,
+                "assurance_ci_low": max(0.0, value - 1.96 * se),
+                "assurance_ci_high": min(1.0, value + 1.96 * se),
+                "p_null": float(prior.get("p_null", 0.0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 

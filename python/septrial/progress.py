@@ -7,7 +7,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_callback(enabled: bool, total: int, desc: str) -> Iterator[Callable[[int], object] | None]:
+def progress_callback(
+    enabled: bool, total: int, desc: str
+) -> Iterator[Callable[[int], object] | None]:
     """Yields a callback taking the number of newly finished items, or None when disabled."""
     if not enabled:
         yield None

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def block_randomise(n_control: int, n_treated: int, ratio: tuple[int, int] = (1, 1),
-                    block_size: int = 4, seed: int = 0, trial: int = 0) -> np.ndarray:
+def block_randomise(
+    n_control: int,
+    n_treated: int,
+    ratio: tuple[int, int] = (1, 1),
+    block_size: int = 4,
+    seed: int = 0,
+    trial: int = 0,
+) -> np.ndarray:
     """Arm (0 control, 1 treated) of each patient in enrolment order.
 
     Full blocks keep the ratio exactly; the last, partial block is a random permutation of what
@@ -17,7 +23,8 @@ def block_randomise(n_control: int, n_treated: int, ratio: tuple[int, int] = (1,
         raise ValueError(f"allocation.ratio: must be two integers >= 1, got {ratio}")
     if block_size < 2 or block_size % (r0 + r1):
         raise ValueError(
-            f"allocation.block_size: must be a multiple of the ratio sum {r0 + r1}, got {block_size}"
+            f"allocation.block_size: must be a multiple of the ratio sum {r0 + r1}, "
+            f"got {block_size}"
         )
     rng = np.random.default_rng([int(seed), int(trial), 0xB10C])
     k = block_size // (r0 + r1)

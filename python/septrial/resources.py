@@ -33,7 +33,8 @@ def bundled_path(kind: str, name: str) -> Path:
             return d / filename
     available = sorted({p.stem for d in data_dirs(kind) for p in d.glob("*.json")})
     raise FileNotFoundError(
-        f"no bundled {kind or 'scenario'} named {name!r}; available: {', '.join(available) or '(none)'}"
+        f"no bundled {kind or 'scenario'} named {name!r}; "
+        f"available: {', '.join(available) or '(none)'}"
     )
 
 

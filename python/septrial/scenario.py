@@ -213,9 +213,8 @@ class Scenario:
     def lint(self) -> list:
         """Protocol consistency findings: contradictory bounds, header mismatches, criteria on
         covariates the population does not have, criteria that exclude (almost) everyone."""
-        from septrial.screening import lint_criteria
-
         from septrial.cohort.frame import SCREENING_COVARIATES
+        from septrial.screening import lint_criteria
 
         crit = self.criteria
         covariates = dict(self.population.covariates)

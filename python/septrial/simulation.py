@@ -34,7 +34,9 @@ def _times(times_h: Any) -> np.ndarray:
         raise ValueError("times_h: times must be finite and >= 0 h")
     if np.any(np.diff(t) < 0):
         i = int(np.argmax(np.diff(t) < 0)) + 1
-        raise ValueError(f"times_h[{i}]: times must be in increasing order ({t[i-1]} then {t[i]})")
+        raise ValueError(
+            f"times_h[{i}]: times must be in increasing order ({t[i - 1]} then {t[i]})"
+        )
     return t
 
 
@@ -46,10 +48,26 @@ def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> 
     params = info.parameter_matrix(None, 1)
     cov, _ = covariate_table({})
     values, columns, _ = _core.simulate(
-        info.name, cov, params, [zero_dose], np.zeros(1, dtype=np.int64), np.zeros(1), None,
-        "dopri5", 1e-6, 1e-9, 10, False, False, True, 0, 0, 1, None,
+        info.name,
+        cov,
+        params,
+        [zero_dose],
+        np.zeros(1, dtype=np.int64),
+        np.zeros(1),
+        None,
+        "dopri5",
+        1e-6,
+        1e-9,
+        10,
+        False,
+        False,
+        True,
+        0,
+        0,
+        1,
+        None,
     )
-    x0 = np.asarray(values[0, 0, len(info.observables):], dtype=float)
+    x0 = np.asarray(values[0, 0, len(info.observables) :], dtype=float)
     for name, value in initial_state.items():
         if name not in info.states:
             raise ValueError(
@@ -132,10 +150,24 @@ def simulate(
         raise ValueError(f"threads: must be >= 1, got {threads!r}")
     with progress_callback(progress and cohort, n, f"simulate {model}") as callback:
         values, columns, status = _core.simulate(
-            info.name, cov, param_matrix, regimens, regimen_of, t,
-            _initial_states(info, initial_state, n), method, float(rtol), float(atol),
-            int(max_steps), bool(variability), bool(residual_error), bool(states),
-            int(seed), 0, int(n_threads), callback,
+            info.name,
+            cov,
+            param_matrix,
+            regimens,
+            regimen_of,
+            t,
+            _initial_states(info, initial_state, n),
+            method,
+            float(rtol),
+            float(atol),
+            int(max_steps),
+            bool(variability),
+            bool(residual_error),
+            bool(states),
+            int(seed),
+            0,
+            int(n_threads),
+            callback,
         )
     if not cohort and not status[0][0]:
         raise SimulationError(f"simulation of model {model!r} failed: {status[0][1]}")

@@ -36,13 +36,17 @@ class TrialResult:
 
     def summary(self) -> str:
         a = self.analysis
-        lines = [f"{self.scenario.name}: {len(self.patients)} randomised from "
-                 f"{self.n_admissions} septic ICU admissions (seed {self.seed})"]
+        lines = [
+            f"{self.scenario.name}: {len(self.patients)} randomised from "
+            f"{self.n_admissions} septic ICU admissions (seed {self.seed})"
+        ]
         for _, r in a.iterrows():
             flag = "significant" if r["reject"] else "not significant"
-            lines.append(f"  {r['role']:9s} {r['analysis']:18s} {r['test']:12s} "
-                         f"estimate {r['estimate']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] "
-                         f"p={r['p_value']:.3g} ({flag}, {a.attrs['multiplicity']})")
+            lines.append(
+                f"  {r['role']:9s} {r['analysis']:18s} {r['test']:12s} "
+                f"estimate {r['estimate']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] "
+                f"p={r['p_value']:.3g} ({flag}, {a.attrs['multiplicity']})"
+            )
         return "\n".join(lines)
 
     def plot(self, columns: list[str] | None = None, axes=None):
@@ -52,10 +56,12 @@ class TrialResult:
         plan = self.scenario["analysis"]["plan"]
         columns = columns or [p["endpoint"] for p in plan if p["test"] not in ("fisher", "chi2")]
         if axes is None:
-            _, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 3.2), squeeze=False)
+            _, axes = plt.subplots(
+                1, len(columns), figsize=(3.2 * len(columns), 3.2), squeeze=False
+            )
             axes = axes[0]
         arms = self.scenario.arm_names
-        for ax, col in zip(axes, columns):
+        for ax, col in zip(axes, columns, strict=False):
             data = [self.patients.loc[self.patients["arm"] == a, col].dropna() for a in arms]
             ax.boxplot(data, showfliers=False)
             for i, d in enumerate(data):
@@ -68,9 +74,16 @@ class TrialResult:
         return axes
 
 
-def run_trial(scenario, n_per_arm: int = 50, seed: int = 1, *, trial: int = 0,
-              threads: int | None = None, params: dict[str, float] | None = None,
-              progress: bool = False) -> TrialResult:
+def run_trial(
+    scenario,
+    n_per_arm: int = 50,
+    seed: int = 1,
+    *,
+    trial: int = 0,
+    threads: int | None = None,
+    params: dict[str, float] | None = None,
+    progress: bool = False,
+) -> TrialResult:
     """Simulate one trial: enrol ``n_per_arm`` per arm (allocation ratio and blocks of the
     scenario), follow each patient in its arm, analyse with the scenario's plan.
 
@@ -86,19 +99,29 @@ def run_trial(scenario, n_per_arm: int = 50, seed: int = 1, *, trial: int = 0,
     n_c, n_t = arm_sizes(scenario, n_per_arm)
     enrolled = enrol(scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
     alloc = scenario.get("allocation", {})
-    arm_of = block_randomise(n_c, n_t, tuple(alloc.get("ratio", (1, 1))),
-                             int(alloc.get("block_size", 4)), seed, trial)
+    arm_of = block_randomise(
+        n_c, n_t, tuple(alloc.get("ratio", (1, 1))), int(alloc.get("block_size", 4)), seed, trial
+    )
     names = scenario.arm_names[:2]
     engine = scenario.engine()
     parts = []
     for a, name in enumerate(names):
         rows = np.flatnonzero(arm_of == a)
-        t = treat(scenario, enrolled.frame.subset(rows), name, seed, threads=threads,
-                  overrides=params, engine=engine, progress=progress)
+        t = treat(
+            scenario,
+            enrolled.frame.subset(rows),
+            name,
+            seed,
+            threads=threads,
+            overrides=params,
+            engine=engine,
+            progress=progress,
+        )
         t.insert(2, "order", rows)
         parts.append(t)
     table = pd.concat(parts).sort_values("order").reset_index(drop=True)
     baseline = enrolled.frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
     table = table.merge(baseline, on="patient", how="left")
-    return TrialResult(scenario, table, analyse(table, scenario, *names), enrolled.n_admissions,
-                       seed)
+    return TrialResult(
+        scenario, table, analyse(table, scenario, *names), enrolled.n_admissions, seed
+    )

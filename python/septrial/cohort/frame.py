@@ -58,8 +58,12 @@ class Frame:
         }
 
     def subset(self, rows: np.ndarray) -> Frame:
-        return Frame(self.table.iloc[rows].reset_index(drop=True), self.states[rows], self.seed,
-                     self.engine_columns)
+        return Frame(
+            self.table.iloc[rows].reset_index(drop=True),
+            self.states[rows],
+            self.seed,
+            self.engine_columns,
+        )
 
     @staticmethod
     def concat(parts: list[Frame]) -> Frame:
@@ -91,8 +95,13 @@ def sample_frame(
     return simulate_to_screening(scenario, covariates, seed, threads, progress)
 
 
-def simulate_to_screening(scenario, covariates: pd.DataFrame, seed: int,
-                          threads: int | None = None, progress: bool = False) -> Frame:
+def simulate_to_screening(
+    scenario,
+    covariates: pd.DataFrame,
+    seed: int,
+    threads: int | None = None,
+    progress: bool = False,
+) -> Frame:
     """Phase A for sampled covariates (a ``patient`` column gives each patient's index)."""
     threads = threads or os.cpu_count() or 1
     n = len(covariates)

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 #: Units shown on axes, from the unit suffix of a column name.
-_UNITS = {"_ng_ml": "ng/mL", "_mg_l": "mg/L", "_pg_ml": "pg/mL", "_abc": "AB/C", "_per_ul": "cells/µL"}
+_UNITS = {
+    "_ng_ml": "ng/mL",
+    "_mg_l": "mg/L",
+    "_pg_ml": "pg/mL",
+    "_abc": "AB/C",
+    "_per_ul": "cells/µL",
+}
 
 
 def _label(column: str) -> str:
@@ -40,7 +46,9 @@ def plot_timecourse(
     columns = list(columns) if columns else [c for c in result.columns if c not in skip]
     missing = [c for c in columns if c not in result.columns]
     if missing:
-        raise ValueError(f"columns: {missing[0]!r} is not in the result; have {list(result.columns)}")
+        raise ValueError(
+            f"columns: {missing[0]!r} is not in the result; have {list(result.columns)}"
+        )
     if axes is None:
         _, axes = plt.subplots(
             len(columns), 1, figsize=(7, 2.6 * len(columns)), sharex=True, squeeze=False
@@ -48,7 +56,7 @@ def plot_timecourse(
         axes = axes[:, 0]
     axes = np.atleast_1d(axes)
     groups = [(None, result)] if by is None else list(result.groupby(by, sort=True))
-    for ax, column in zip(axes, columns):
+    for ax, column in zip(axes, columns, strict=False):
         for i, (name, frame) in enumerate(groups):
             colour = f"C{i}"
             label = None if name is None else str(name)
@@ -56,13 +64,20 @@ def plot_timecourse(
                 ax.plot(frame["time_h"], frame[column], color=colour, label=label)
             elif frame["patient"].nunique() <= max_lines:
                 for j, (_, p) in enumerate(frame.groupby("patient")):
-                    ax.plot(p["time_h"], p[column], color=colour, alpha=0.6, lw=0.8,
-                            label=label if j == 0 else None)
+                    ax.plot(
+                        p["time_h"],
+                        p[column],
+                        color=colour,
+                        alpha=0.6,
+                        lw=0.8,
+                        label=label if j == 0 else None,
+                    )
             else:
                 stats = frame.groupby("time_h")[column].quantile([quantiles[0], 0.5, quantiles[1]])
                 stats = stats.unstack()
-                ax.fill_between(stats.index, stats[quantiles[0]], stats[quantiles[1]],
-                                color=colour, alpha=0.25)
+                ax.fill_between(
+                    stats.index, stats[quantiles[0]], stats[quantiles[1]], color=colour, alpha=0.25
+                )
                 ax.plot(stats.index, stats[0.5], color=colour, label=label)
         ax.set_ylabel(_label(column))
         if column in log:

@@ -49,15 +49,18 @@ class ScreeningRun:
     def criteria_table(self) -> pd.DataFrame:
         return self.report.criteria_table()
 
-    def recruitment_time(self, n_target: int = 100, admissions_per_month: float | None = None
-                         ) -> RecruitmentEstimate:
+    def recruitment_time(
+        self, n_target: int = 100, admissions_per_month: float | None = None
+    ) -> RecruitmentEstimate:
         """Months to randomise ``n_target`` at ``admissions_per_month`` septic ICU admissions
         (default: the scenario's ``recruitment.septic_admissions_per_month``)."""
         rate = admissions_per_month
         if rate is None:
             rate = self.scenario.get("recruitment", {}).get("septic_admissions_per_month")
         if rate is None:
-            raise ValueError("admissions_per_month: not given and not in the scenario's recruitment")
+            raise ValueError(
+                "admissions_per_month: not given and not in the scenario's recruitment"
+            )
         screened_per_admission = self.report.n_screened / self.n_admitted
         return self.report.recruitment_time(n_target, float(rate) * screened_per_admission)
 
@@ -68,9 +71,12 @@ class ScreeningRun:
 
     def to_markdown(self) -> str:
         lines = [self.report.to_markdown()]
-        lines.insert(0, f"Septic ICU admissions simulated: {self.n_admitted}; died before "
-                        f"screening: {self.n_died_before_screening}; infections that resolved "
-                        f"before an ICU (rejected): {self.n_rejected_infections}.\n")
+        lines.insert(
+            0,
+            f"Septic ICU admissions simulated: {self.n_admitted}; died before "
+            f"screening: {self.n_died_before_screening}; infections that resolved "
+            f"before an ICU (rejected): {self.n_rejected_infections}.\n",
+        )
         return "\n".join(lines)
 
     def plot(self, axes=None):
@@ -86,8 +92,15 @@ class ScreeningRun:
         return axes
 
 
-def screen(scenario, n: int = 10_000, seed: int = 1, *, threads: int | None = None,
-           progress: bool = False, n_target: int | None = None) -> ScreeningRun:
+def screen(
+    scenario,
+    n: int = 10_000,
+    seed: int = 1,
+    *,
+    threads: int | None = None,
+    progress: bool = False,
+    n_target: int | None = None,
+) -> ScreeningRun:
     """Sample ``n`` septic ICU admissions, simulate each to screening, apply the criteria.
 
     SOFA and ventilation at screening come from the simulated patient; everything else from the
