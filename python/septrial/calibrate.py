@@ -412,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_text_atomic(args.out, json.dumps(payload, indent=2) + "\n")
     print(json.dumps(payload, indent=2))
-    if str(args.report):
-        write_report(rounded, history, args.report, base)
+    if args.report:
+        write_report(rounded, history, Path(args.report), base)
     return 0
 
 
