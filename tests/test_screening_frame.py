@@ -93,3 +93,21 @@ def test_criteria_that_exclude_everyone_give_a_clear_error(scenario):
         sc = scenario.with_changes({"population_overrides": {"consent.p": 0.0}})
         enrol(sc, 5, seed=1, max_admissions=3000)
     assert Criterion  # the callable form is covered in test_screening_funnel
+
+
+def test_criteria_added_from_python_as_callables(scenario):
+    from septrial.screening import Criterion
+
+    cap = Criterion(
+        id="exc_bmi", kind="exclusion", text="BMI above 30", rule=lambda df: df["bmi"] > 30
+    )
+    sc = scenario.with_criteria(cap)
+    run = septrial.screen(sc, n=800, seed=3)
+    screened = run.frame.table[run.frame.alive].reset_index(drop=True)
+    np.testing.assert_array_equal(
+        run.report.failures["exc_bmi"].to_numpy(), (screened["bmi"] > 30).to_numpy()
+    )
+    e = enrol(sc, 20, seed=3)
+    assert (e.frame.table["bmi"] <= 30).all()
+    with pytest.raises(ValueError, match="Criterion"):
+        scenario.with_criteria("bmi > 30")

@@ -68,8 +68,9 @@ def _json_path(error) -> str:
 class Scenario:
     """A validated scenario. Immutable in use: ``with_*`` methods return changed copies."""
 
-    def __init__(self, data: Mapping[str, Any]):
+    def __init__(self, data: Mapping[str, Any], extra_criteria: tuple = ()):
         self._data = copy.deepcopy(dict(data))
+        self._extra_criteria = tuple(extra_criteria)
         self.validate()
 
     # ---- construction ----
@@ -127,13 +128,24 @@ class Scenario:
                 node[int(last)] = value
             else:
                 node[last] = value
-        return Scenario(data)
+        return Scenario(data, self._extra_criteria)
+
+    def with_criteria(self, *criteria) -> Scenario:
+        """Copy with extra criteria added from Python, e.g. a callable over the cohort table:
+        ``Criterion(id="bmi_cap", kind="exclusion", text="BMI > 35", rule=lambda df: df.bmi > 35)``.
+        (Lambdas do not travel to Dask workers; use module-level functions there.)"""
+        from septrial.screening import Criterion
+
+        for i, c in enumerate(criteria):
+            if not isinstance(c, Criterion):
+                raise ValueError(f"criteria[{i}]: must be a septrial.screening.Criterion")
+        return Scenario(self._data, self._extra_criteria + tuple(criteria))
 
     def with_params(self, **params: float) -> Scenario:
         """Copy with model parameters set (e.g. ``IC50=300``, ``I_max=0``)."""
         data = self.to_dict()
         data.setdefault("params", {}).update({k: float(v) for k, v in params.items()})
-        return Scenario(data)
+        return Scenario(data, self._extra_criteria)
 
     # ---- views ----
     def __getitem__(self, key: str) -> Any:
@@ -174,7 +186,16 @@ class Scenario:
     def criteria(self):
         from septrial.screening import load_criteria_set
 
-        return load_criteria_set(bundled_path("criteria", self._data["criteria"]))
+        base = load_criteria_set(bundled_path("criteria", self._data["criteria"]))
+        if not self._extra_criteria:
+            return base
+        import dataclasses
+
+        ids = set(base.ids) if hasattr(base, "ids") else set()
+        for c in self._extra_criteria:
+            if c.id in ids:
+                raise ValueError(f"criteria: id {c.id!r} already exists in the scenario")
+        return dataclasses.replace(base, criteria=tuple(base.criteria) + self._extra_criteria)
 
     def engine_spec(self, arms: list[str] | None = None) -> dict[str, Any]:
         """The JSON specification of the C++ trial engine."""
