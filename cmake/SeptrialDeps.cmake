@@ -29,8 +29,10 @@ if(TARGET Eigen3::Eigen AND Eigen3_VERSION VERSION_LESS 3.4)
   message(FATAL_ERROR "septrial needs Eigen >= 3.4, found ${Eigen3_VERSION}")
 endif()
 if(NOT TARGET Eigen3::Eigen)
+  # cmeel-eigen installs under <site-packages>/cmeel.prefix; pip's isolated build environment
+  # puts its site-packages on sys.path, so search every entry.
   septrial_python_path(_eigen
-    "import sysconfig, pathlib; print(pathlib.Path(sysconfig.get_paths()['purelib']) / 'cmeel.prefix' / 'include' / 'eigen3')")
+    "import sys, pathlib; print(next((str(d) for d in (pathlib.Path(s) / 'cmeel.prefix/include/eigen3' for s in sys.path) if (d / 'Eigen/Core').is_file()), ''))")
   septrial_header_target(Eigen3::Eigen "${_eigen}" "Eigen/Core")
 endif()
 
