@@ -25,8 +25,7 @@ CELL_TIMEOUT_S = 300
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     if env.get("PYTHONPATH"):
-        parts = [str(Path(p).resolve()) if p else p
-                 for p in env["PYTHONPATH"].split(os.pathsep)]
+        parts = [str(Path(p).resolve()) if p else p for p in env["PYTHONPATH"].split(os.pathsep)]
         env["PYTHONPATH"] = os.pathsep.join(parts)
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return env
@@ -49,7 +48,9 @@ def test_notebook_stored_without_outputs(name: str) -> None:
 def test_notebook_runs(name: str, tmp_path: Path) -> None:
     nb = _read(name)
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     )
     start = time.perf_counter()
@@ -62,7 +63,9 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
 
     images = sum(
         1
-        for cell in nb.cells if cell.cell_type == "code"
-        for out in cell.outputs if "image/png" in out.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "image/png" in out.get("data", {})
     )
     assert images > 0, f"{name}.ipynb: no plot was displayed"

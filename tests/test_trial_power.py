@@ -169,3 +169,49 @@ def test_power_curve_with_checkpoint_is_identical(scenario, tmp_path):
     b = power_curve(scenario, checkpoint=tmp_path, **kw)  # everything from checkpoints
     pd.testing.assert_frame_equal(a.table, b.table)
     assert any(tmp_path.iterdir())
+
+
+def test_assay_noise_does_not_depend_on_other_endpoints(scenario, enrolled):
+    from septrial.outcomes import treat
+
+    frame = enrolled.frame.subset(np.arange(25))
+    full = treat(scenario, frame, "control", 4)
+    keep = [e for e in scenario["endpoints"] if e["name"] in ("il6_0h", "il6_72h")]
+    few = scenario.with_changes(
+        {"endpoints": keep, "analysis.plan": [scenario["analysis"]["plan"][0]]}
+    )
+    part = treat(few, frame, "control", 4)
+    # same draws (a 15 % assay error would show); only the solver's path differs (shorter follow-up)
+    np.testing.assert_allclose(full["il6_72h"].to_numpy(), part["il6_72h"].to_numpy(), rtol=1e-5)
+
+
+def test_bare_parameter_names_work_in_scenarios_and_overrides(scenario, enrolled):
+    from septrial.outcomes import treat
+
+    frame = enrolled.frame.subset(np.arange(10))
+    a = treat(scenario.with_params(ICU_CL_mult=0.5), frame, "esketamine", 4)
+    b = treat(scenario, frame, "esketamine", 4, overrides={"esketamine.ICU_CL_mult": 0.5})
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_follow_up_stops_where_the_endpoints_end(scenario, enrolled):
+    from septrial.outcomes import treat
+
+    frame = enrolled.frame.subset(np.arange(15))
+    full = treat(scenario, frame, "control", 4)
+    assert (full["followed_h"] == 672).all()
+    short = scenario.with_changes(
+        {
+            "endpoints": [e for e in scenario["endpoints"] if e["name"] in ("il6_0h", "il6_72h")],
+            "analysis.plan": [scenario["analysis"]["plan"][0]],
+        }
+    )
+    part = treat(short, frame, "control", 4)
+    assert (part["followed_h"] == 72).all()
+    np.testing.assert_allclose(part["il6_72h"], full["il6_72h"], rtol=1e-5)
+    # deaths after 72 h are not seen (censored), deaths before are identical
+    early = full["death_rel_h"] <= 72
+    np.testing.assert_allclose(
+        part.loc[early, "death_rel_h"], full.loc[early, "death_rel_h"], rtol=1e-6
+    )
+    assert np.isinf(part.loc[~early, "death_rel_h"]).all()

@@ -1,6 +1,7 @@
 #include "septrial/simulate.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "septrial/errors.hpp"
@@ -37,7 +38,10 @@ void validate(const BatchRequest& r) {
 }
 }  // namespace
 
-void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row, PatientRng& rng) {
+void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row, std::uint64_t seed,
+                        std::uint64_t index, double time_h) {
+  std::uint64_t time_key = 0;
+  std::memcpy(&time_key, &time_h, sizeof time_key);
   const auto& comps = model.components();
   for (std::size_t c = 0; c < comps.size(); ++c) {
     const ModuleSpec& spec = *comps[c].spec;
@@ -46,7 +50,8 @@ void add_residual_error(const ModelSpec& model, const std::vector<double>& param
       while (o < spec.observables.size() && spec.observables[o].name != err.observable) ++o;
       double& y = row[model.observable_offsets()[c] + o];
       const double sd = params[model.parameter_offsets()[c] + find_parameter(spec.parameters, err.sd_name)];
-      const double eps = rng.normal();  // drawn even when sd is 0, to keep streams aligned
+      const std::size_t column = model.observable_offsets()[c] + o;
+      const double eps = keyed_normal(seed, index, time_key, column);
       switch (err.kind) {
         case ResidualError::Kind::Proportional: y *= 1.0 + sd * eps; break;
         case ResidualError::Kind::Exponential: y *= std::exp(sd * eps); break;
@@ -80,12 +85,11 @@ BatchResult simulate_batch(const BatchRequest& r, RunControl& control, const std
           params = apply_random_effects(model, params, rng);
         }
         Patient patient(r.model, params, ps.covariates, ps.regimen ? *ps.regimen : no_doses);
-        PatientRng noise(r.seed, index, Stream::Measurement);
         double* block = result.values.data() + i * row_block;
         auto sink = [&](std::size_t k, double t, const double* x) {
           double* row = block + k * n_cols;
           patient.observe(t, x, row);
-          if (r.residual_error) add_residual_error(model, params, row, noise);
+          if (r.residual_error) add_residual_error(model, params, row, r.seed, index, t);
           if (r.include_states) std::copy(x, x + patient.n_states(), row + n_obs);
         };
         result.status[i] = integrate_patient(patient, 0.0, r.times_h, r.options, sink, nullptr, nullptr,

@@ -30,7 +30,8 @@ std::vector<std::string> TrialEngine::treat_columns() const {
     cols.push_back(e.flag_name());
   }
   cols.push_back("t_rand_h");
-  cols.push_back("death_rel_h");
+  cols.push_back("death_rel_h");  // +inf: alive at the end of follow-up
+  cols.push_back("followed_h");   // follow-up after randomisation (censoring time)
   return cols;
 }
 
@@ -189,6 +190,15 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
   std::sort(rel.begin(), rel.end());
   rel.erase(std::unique(rel.begin(), rel.end(), [](double a, double b) { return std::abs(a - b) < 1e-9; }), rel.end());
 
+  // Follow-up only as far as an endpoint or the trajectory grid needs (a 72 h endpoint does not
+  // pay for 28 days); the whole follow-up when nothing else is asked for.
+  double followed_h = 0.0;
+  for (const auto& e : endpoints_) {
+    followed_h = std::max(followed_h, e.kind == EndpointSpec::Kind::EventBy ? e.time_h : e.times().back());
+  }
+  if (!grid_h.empty()) followed_h = std::max(followed_h, grid_h.back());
+  if (endpoints_.empty() && grid_h.empty()) followed_h = journey_.follow_up_h;
+
   TreatResult res;
   res.columns = treat_columns();
   const std::size_t nc = res.columns.size(), ng = grid_h.size();
@@ -215,7 +225,7 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
         std::vector<double> times;
         for (double t : rel) times.push_back(t_rand + t);
         for (double t : grid_h) times.push_back(t_rand + t);
-        times.push_back(t_rand + journey_.follow_up_h);
+        times.push_back(t_rand + followed_h);
         std::vector<std::size_t> order(times.size());
         for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
@@ -238,11 +248,11 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
         const double* x0 = states.data() + i * ns;
         res.status[i] = integrate_patient(patient, t_screen, sorted, solver_, sink, &death, &t_death, x0);
         if (!res.status[i].ok) return;
-        // Assay: noise from the patient's measurement stream (the same draws in every arm), then LLOQ.
-        PatientRng noise(seed, indices[i], Stream::Measurement);
+        // Assay: noise keyed by (patient, time after randomisation, observable), the same in every
+        // arm and whatever else is measured; then the LLOQ.
         for (std::size_t k = 0; k < rel.size(); ++k) {
           double* row = samples.data() + k * n_obs;
-          if (measurement_.assay_noise) add_residual_error(*model_, params, row, noise);
+          if (measurement_.assay_noise) add_residual_error(*model_, params, row, seed, indices[i], rel[k]);
           for (const auto& [col, lloq] : measurement_.lloq) {
             if (row[col] < lloq) {
               row[col] = lloq;
@@ -255,6 +265,7 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
         reduce_endpoints(endpoints_, rel, samples, censored, n_obs, death_rel, out);
         out[2 * endpoints_.size()] = t_rand;
         out[2 * endpoints_.size() + 1] = death_rel;
+        out[2 * endpoints_.size() + 2] = followed_h;
       },
       poll);
   return res;

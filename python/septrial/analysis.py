@@ -30,7 +30,7 @@ def analysis_inputs(
     """
     test = item["test"]
     name = item["endpoint"]
-    follow_up = float(scenario.get("journey", {}).get("follow_up_h", 672.0))
+    follow_up = table["followed_h"].to_numpy(dtype=float)
     if test in SURVIVAL_TESTS:
         if _endpoint_kind(scenario, name) == "event_by":
             death = table["death_rel_h"].to_numpy(dtype=float)

@@ -60,6 +60,10 @@ class ModelInfo:
             f"{field}.{name}: unknown parameter of model {self.name!r}; allowed: {', '.join(names)}"
         )
 
+    def qualified(self, name: str, field: str = "params") -> str:
+        """The full name of a parameter given by its full or (unambiguous) bare name."""
+        return self.parameter_names[self.resolve(name, field)]
+
     def check_value(self, index: int, value: float, field: str = "params") -> None:
         p = self.parameters[index]
         lo_ok = value >= p["lower"] if p["lower_inclusive"] else value > p["lower"]

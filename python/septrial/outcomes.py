@@ -56,7 +56,10 @@ def treat(
     arm_spec = next(a for a in scenario["arms"] if a["name"] == arm)
     merged: dict[str, float | np.ndarray] = dict(arm_spec.get("params", {}))
     merged.update(overrides or {})
-    names = list(merged)
+    from septrial.library import model_info
+
+    info = model_info(scenario.model)
+    names = [info.qualified(k, "overrides") for k in merged]
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
         matrix[:, j] = np.broadcast_to(np.asarray(merged[name], dtype=float), (n,))
@@ -79,7 +82,7 @@ def treat(
     rate = float(scenario.get("withdrawal_rate", 0.0))
     withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < rate
     out["withdrawn"] = withdrawn
-    endpoint_cols = [c for c in engine.treat_columns if c not in ("t_rand_h",)]
+    endpoint_cols = [c for c in engine.treat_columns if c not in ("t_rand_h", "followed_h")]
     out.loc[withdrawn | ~out["solver_ok"], endpoint_cols] = np.nan
     if grid_h is not None:
         out.attrs["trajectories"] = traj

@@ -214,9 +214,13 @@ class Scenario:
 
         for a in engine_arms:
             a["doses"] = strip(a["doses"])
+        from septrial.library import model_info
+
+        info = model_info(d["model"])
+        params = {info.qualified(k): v for k, v in d.get("params", {}).items()}
         return {
             "model": d["model"],
-            "params": d.get("params", {}),
+            "params": params,
             "variability": True,
             "journey": d.get("journey", {}),
             "background": strip(d.get("background", [])),

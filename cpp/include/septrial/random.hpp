@@ -6,7 +6,9 @@
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/seed_seq.hpp>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace septrial {
 
@@ -41,5 +43,21 @@ class PatientRng {
   boost::random::mt19937_64 engine_;
   boost::random::normal_distribution<double> normal_{0.0, 1.0};
 };
+
+/// A standard normal keyed by (seed, index, key1, key2) alone: counter-based (splitmix64 mixing,
+/// Box-Muller), so e.g. the assay error of one measurement does not depend on which other
+/// measurements were taken.
+inline double keyed_normal(std::uint64_t seed, std::uint64_t index, std::uint64_t key1, std::uint64_t key2) {
+  auto mix = [](std::uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t h = mix(mix(mix(mix(seed) ^ index) ^ key1) ^ key2);
+  const double u1 = (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0;  // (0, 1)
+  const double u2 = static_cast<double>(mix(h) >> 11) / 9007199254740992.0;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
 
 }  // namespace septrial
