@@ -215,3 +215,15 @@ def test_follow_up_stops_where_the_endpoints_end(scenario, enrolled):
         part.loc[early, "death_rel_h"], full.loc[early, "death_rel_h"], rtol=1e-6
     )
     assert np.isinf(part.loc[~early, "death_rel_h"]).all()
+
+
+def test_variants_can_share_pools(scenario):
+    from septrial.power import build_pools
+
+    pools = build_pools(scenario, 60, seed=12)
+    a = power_curve(scenario, n_per_arm=[10], n_trials=60, seed=12, pools=pools)
+    b = power_curve(scenario, n_per_arm=[10], n_trials=60, seed=12, pool_per_arm=60)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    half = septrial.Scenario.load("nct04843982_half_dose")
+    c = power_curve(half, n_per_arm=[10], n_trials=60, seed=12, pools=pools)
+    assert len(c.table) == 1

@@ -302,6 +302,7 @@ def power_curve(
     threads: int | None = None,
     progress: bool = False,
     ci: str = "wilson",
+    pools: Pools | None = None,
 ) -> PowerResult:
     """Power of the scenario's analyses against ``n_per_arm``.
 
@@ -309,7 +310,10 @@ def power_curve(
     ``n_trials`` trials from them (common random numbers across n); ``"fresh"`` simulates every
     trial's patients anew (enrolment, block randomisation, follow-up). ``params`` sets drug-effect
     (or any) model parameters for the treatment phase. ``executor`` may be a Dask client;
-    ``checkpoint`` a folder to resume from after an interruption.
+    ``checkpoint`` a folder to resume from after an interruption. ``pools`` (from
+    :func:`build_pools`) reuses already enrolled patients, e.g. to compare dosing variants of one
+    trial on the same virtual patients. Keep n well below the pool size (n <= pool / 4): the
+    intervals cover the resampling, not the draw of the pool itself.
     """
     t0 = time.perf_counter()
     scenario = _scenario(scenario)
@@ -323,9 +327,9 @@ def power_curve(
     plan = _plan(scenario, analyses)
     params = dict(params or {})
     if method == "pool":
-        pool = int(pool_per_arm or cfg.get("pool_per_arm", 1000))
+        pool = len(pools.control) if pools else int(pool_per_arm or cfg.get("pool_per_arm", 1000))
         _check_pool_size(n_list, pool)
-        pools = build_pools(
+        pools = pools or build_pools(
             scenario,
             pool,
             seed,
@@ -402,6 +406,7 @@ def power_grid(
     checkpoint: str | None = None,
     threads: int | None = None,
     progress: bool = False,
+    pools: Pools | None = None,
 ) -> PowerResult:
     """Pool-method power for every combination of ``grid`` values (default: the scenario's
     ``uncertainty.grid``, IC50 x I_max). The control pool, the patients and the resampled trials
@@ -415,10 +420,10 @@ def power_grid(
     cfg = scenario.get("power", {})
     n_list = _n_list(scenario, n_per_arm)
     n_trials = int(n_trials if n_trials is not None else cfg.get("n_trials", 400))
-    pool = int(pool_per_arm or cfg.get("pool_per_arm", 1000))
+    pool = len(pools.control) if pools else int(pool_per_arm or cfg.get("pool_per_arm", 1000))
     _check_pool_size(n_list, pool)
     plan = _plan(scenario, analyses)
-    pools = build_pools(
+    pools = pools or build_pools(
         scenario,
         pool,
         seed,
