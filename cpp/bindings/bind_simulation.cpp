@@ -1,6 +1,8 @@
 // Bindings for the model library and batch simulation.
 #include <pybind11/stl.h>
 
+#include <cmath>
+
 #include "convert.hpp"
 #include "gil_runner.hpp"
 #include "septrial/errors.hpp"
@@ -22,6 +24,12 @@ septrial::Covariates covariates_from(const double* c) {
 }
 
 /// boluses: k x 4 (drug, time_h, amount, per_kg); infusions: k x 5 (drug, start_h, end_h, rate, per_kg).
+int drug_from(double code) {
+  if (!std::isfinite(code) || code < 0 || code > 1e6)
+    throw septrial::InputError("doses.drug", "bad drug index");
+  return static_cast<int>(code);
+}
+
 std::shared_ptr<const septrial::Regimen> regimen_from(const Array& boluses, const Array& infusions) {
   auto r = std::make_shared<septrial::Regimen>();
   if (boluses.size() > 0 && (boluses.ndim() != 2 || boluses.shape(1) != 4))
@@ -30,11 +38,11 @@ std::shared_ptr<const septrial::Regimen> regimen_from(const Array& boluses, cons
     throw septrial::InputError("doses", "infusion table must be k x 5");
   for (py::ssize_t i = 0; boluses.size() > 0 && i < boluses.shape(0); ++i) {
     const double* b = boluses.data(i, 0);
-    r->boluses.push_back({static_cast<int>(b[0]), b[1], b[2], b[3] != 0.0});
+    r->boluses.push_back({drug_from(b[0]), b[1], b[2], b[3] != 0.0});
   }
   for (py::ssize_t i = 0; infusions.size() > 0 && i < infusions.shape(0); ++i) {
     const double* f = infusions.data(i, 0);
-    r->infusions.push_back({static_cast<int>(f[0]), f[1], f[2], f[3], f[4] != 0.0});
+    r->infusions.push_back({drug_from(f[0]), f[1], f[2], f[3], f[4] != 0.0});
   }
   return r;
 }
@@ -65,14 +73,16 @@ py::dict model_info(const std::string& name) {
 }
 
 py::tuple simulate(const std::string& model_name, const Array& covariates, const Array& params,
-                   const std::vector<std::pair<Array, Array>>& regimens, const py::array_t<std::int64_t>& regimen_of,
-                   const Array& times, const py::object& initial_states, const std::string& method, double rtol,
-                   double atol, std::size_t max_steps, bool variability, bool residual_error, bool include_states,
+                   const std::vector<std::pair<Array, Array>>& regimens,
+                   const py::array_t<std::int64_t>& regimen_of, const Array& times,
+                   const py::object& initial_states, const std::string& method, double rtol, double atol,
+                   std::size_t max_steps, bool variability, bool residual_error, bool include_states,
                    std::uint64_t seed, std::uint64_t first_index, int threads, const py::object& progress) {
   septrial::BatchRequest req;
   req.model = septrial::find_model(model_name);
   const auto n_params = static_cast<py::ssize_t>(req.model->parameters().size());
-  if (covariates.ndim() != 2 || covariates.shape(1) != 5) throw septrial::InputError("covariates", "must be n x 5");
+  if (covariates.ndim() != 2 || covariates.shape(1) != 5)
+    throw septrial::InputError("covariates", "must be n x 5");
   const py::ssize_t n = covariates.shape(0);
   if (params.ndim() != 2 || params.shape(0) != n || params.shape(1) != n_params)
     throw septrial::InputError("params", "must be n_patients x n_parameters");
@@ -91,7 +101,8 @@ py::tuple simulate(const std::string& model_name, const Array& covariates, const
     ps.covariates = covariates_from(covariates.data(i, 0));
     ps.params.assign(params.data(i, 0), params.data(i, 0) + n_params);
     const auto k = regimen_of.at(i);
-    if (k < 0 || static_cast<std::size_t>(k) >= built.size()) throw septrial::InputError("doses", "bad regimen index");
+    if (k < 0 || static_cast<std::size_t>(k) >= built.size())
+      throw septrial::InputError("doses", "bad regimen index");
     ps.regimen = built[static_cast<std::size_t>(k)];
     if (init.size() > 0) ps.initial_state.assign(init.data(i, 0), init.data(i, 0) + n_states);
     req.patients.push_back(std::move(ps));
@@ -135,10 +146,10 @@ void bind_simulation(py::module_& m) {
   m.def("models", &septrial::model_names, "Names of the registered models.");
   m.def("model_info", &model_info, py::arg("name"), "Parameters, states, observables and drugs of a model.");
   m.def("covariate_names", &septrial::covariate_names, "Covariate columns, in the order simulate() expects.");
-  m.def("simulate", &simulate, py::arg("model"), py::arg("covariates"), py::arg("params"), py::arg("regimens"),
-        py::arg("regimen_of"), py::arg("times"), py::arg("initial_states"), py::arg("method"), py::arg("rtol"),
-        py::arg("atol"), py::arg("max_steps"), py::arg("variability"), py::arg("residual_error"),
-        py::arg("include_states"), py::arg("seed"), py::arg("first_index"), py::arg("threads"),
-        py::arg("progress"));
+  m.def("simulate", &simulate, py::arg("model"), py::arg("covariates"), py::arg("params"),
+        py::arg("regimens"), py::arg("regimen_of"), py::arg("times"), py::arg("initial_states"),
+        py::arg("method"), py::arg("rtol"), py::arg("atol"), py::arg("max_steps"), py::arg("variability"),
+        py::arg("residual_error"), py::arg("include_states"), py::arg("seed"), py::arg("first_index"),
+        py::arg("threads"), py::arg("progress"));
   m.def("structural_parameters", &structural, py::arg("model"), py::arg("covariates"), py::arg("params"));
 }

@@ -21,7 +21,8 @@ std::vector<septrial::Covariates> covariates_from(const Array& c) {
   return out;
 }
 
-std::vector<std::uint64_t> indices_from(const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& a) {
+std::vector<std::uint64_t> indices_from(
+    const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& a) {
   return std::vector<std::uint64_t>(a.data(), a.data() + a.size());
 }
 
@@ -59,12 +60,13 @@ void bind_trial(py::module_& m) {
                                for (const auto& o : e.model().observables()) names.push_back(o.name);
                                return names;
                              })
-      .def_property_readonly("n_states", [](const septrial::TrialEngine& e) { return e.model().states().size(); })
+      .def_property_readonly("n_states",
+                             [](const septrial::TrialEngine& e) { return e.model().states().size(); })
       .def(
           "screen",
           [](const septrial::TrialEngine& e, const Array& covariates,
-             const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& indices, std::uint64_t seed,
-             int threads, const py::object& progress) {
+             const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& indices,
+             std::uint64_t seed, int threads, const py::object& progress) {
             auto cov = covariates_from(covariates);
             auto idx = indices_from(indices);
             auto res = septrial::bindings::run_released(
@@ -75,8 +77,8 @@ void bind_trial(py::module_& m) {
             const auto n = static_cast<py::ssize_t>(idx.size());
             auto values = septrial::bindings::to_numpy(std::move(res.values),
                                                        {n, static_cast<py::ssize_t>(res.columns.size())});
-            auto states = septrial::bindings::to_numpy(std::move(res.states),
-                                                       {n, static_cast<py::ssize_t>(e.model().states().size())});
+            auto states = septrial::bindings::to_numpy(
+                std::move(res.states), {n, static_cast<py::ssize_t>(e.model().states().size())});
             return py::make_tuple(values, states, status_list(res.status));
           },
           py::arg("covariates"), py::arg("indices"), py::arg("seed"), py::arg("threads") = 1,
@@ -86,9 +88,10 @@ void bind_trial(py::module_& m) {
           [](const septrial::TrialEngine& e, const Array& covariates,
              const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& indices,
              const py::array_t<int, py::array::c_style | py::array::forcecast>& attempts,
-             const py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>& intubated, const Array& states,
-             int arm, const std::vector<std::string>& override_names, const Array& overrides, const Array& grid_h,
-             std::uint64_t seed, int threads, const py::object& progress) {
+             const py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>& intubated,
+             const Array& states, int arm, const std::vector<std::string>& override_names,
+             const Array& overrides, const Array& grid_h, std::uint64_t seed, int threads,
+             const py::object& progress) {
             auto cov = covariates_from(covariates);
             auto idx = indices_from(indices);
             std::vector<int> att(attempts.data(), attempts.data() + attempts.size());
@@ -98,7 +101,8 @@ void bind_trial(py::module_& m) {
             auto grid = septrial::bindings::to_vector(grid_h);
             auto res = septrial::bindings::run_released(
                 [&](septrial::RunControl& c, const std::function<void()>& poll) {
-                  return e.treat(cov, idx, att, intu, st, arm, override_names, ov, grid, seed, threads, c, poll);
+                  return e.treat(cov, idx, att, intu, st, arm, override_names, ov, grid, seed, threads, c,
+                                 poll);
                 },
                 progress);
             const auto n = static_cast<py::ssize_t>(idx.size());
@@ -109,7 +113,7 @@ void bind_trial(py::module_& m) {
                                                      {n, static_cast<py::ssize_t>(grid.size()), n_obs});
             return py::make_tuple(values, traj, status_list(res.status));
           },
-          py::arg("covariates"), py::arg("indices"), py::arg("attempts"), py::arg("intubated"), py::arg("states"),
-          py::arg("arm"), py::arg("override_names"), py::arg("overrides"), py::arg("grid_h"), py::arg("seed"),
-          py::arg("threads") = 1, py::arg("progress") = py::none());
+          py::arg("covariates"), py::arg("indices"), py::arg("attempts"), py::arg("intubated"),
+          py::arg("states"), py::arg("arm"), py::arg("override_names"), py::arg("overrides"),
+          py::arg("grid_h"), py::arg("seed"), py::arg("threads") = 1, py::arg("progress") = py::none());
 }

@@ -25,6 +25,8 @@ inline py::array_t<double> to_numpy(std::vector<double>&& v, std::vector<py::ssi
   return py::array_t<double>(shape, strides, owned->data(), free_when_done);
 }
 
-inline std::vector<double> to_vector(const Array& a) { return std::vector<double>(a.data(), a.data() + a.size()); }
+inline std::vector<double> to_vector(const Array& a) {
+  return std::vector<double>(a.data(), a.data() + a.size());
+}
 
 }  // namespace septrial::bindings

@@ -13,6 +13,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::size_t time_index(const std::vector<double>& times, double t) {
   auto it = std::lower_bound(times.begin(), times.end(), t - 1e-9);
+  if (it == times.end() || std::abs(*it - t) > 1e-9) {
+    throw std::logic_error("reduce_endpoints: sample time " + std::to_string(t) + " h was not simulated");
+  }
   return static_cast<std::size_t>(it - times.begin());
 }
 }  // namespace
@@ -32,10 +35,13 @@ EndpointSpec::Kind EndpointSpec::parse_kind(const std::string& s, const std::str
 
 std::vector<double> EndpointSpec::times() const {
   switch (kind) {
-    case Kind::Value: return {time_h};
+    case Kind::Value:
+      return {time_h};
     case Kind::Change:
-    case Kind::LogRatio: return {baseline_h, time_h};
-    case Kind::EventBy: return {};
+    case Kind::LogRatio:
+      return {baseline_h, time_h};
+    case Kind::EventBy:
+      return {};
     default: {
       std::vector<double> t;
       for (double s = from_h; s < to_h - 1e-9; s += every_h) t.push_back(s);
@@ -50,8 +56,8 @@ std::string EndpointSpec::flag_name() const {
 }
 
 void reduce_endpoints(const std::vector<EndpointSpec>& endpoints, const std::vector<double>& times,
-                      const std::vector<double>& samples, const std::vector<char>& censored, std::size_t n_obs,
-                      double death_rel_h, double* out) {
+                      const std::vector<double>& samples, const std::vector<char>& censored,
+                      std::size_t n_obs, double death_rel_h, double* out) {
   auto at = [&](double t, std::size_t col) { return samples[time_index(times, t) * n_obs + col]; };
   auto cens = [&](double t, std::size_t col) { return censored[time_index(times, t) * n_obs + col] != 0; };
   for (std::size_t e = 0; e < endpoints.size(); ++e) {
@@ -113,7 +119,8 @@ void reduce_endpoints(const std::vector<EndpointSpec>& endpoints, const std::vec
         }
         break;
       }
-      case K::EventBy: break;
+      case K::EventBy:
+        break;
     }
   }
 }

@@ -14,8 +14,10 @@ namespace odeint = boost::numeric::odeint;
 namespace ublas = boost::numeric::ublas;
 
 void SolverOptions::validate() const {
-  if (!(rtol > 0.0) || !std::isfinite(rtol)) throw InputError("rtol", "must be > 0, got " + format_number(rtol));
-  if (!(atol > 0.0) || !std::isfinite(atol)) throw InputError("atol", "must be > 0, got " + format_number(atol));
+  if (!(rtol > 0.0) || !std::isfinite(rtol))
+    throw InputError("rtol", "must be > 0, got " + format_number(rtol));
+  if (!(atol > 0.0) || !std::isfinite(atol))
+    throw InputError("atol", "must be > 0, got " + format_number(atol));
   if (max_steps == 0) throw InputError("max_steps", "must be >= 1");
 }
 
@@ -77,10 +79,9 @@ bool all_finite(const double* x, std::size_t n) {
 
 /// Drives a dense-output stepper through the breakpoints. State is any vector type with data().
 template <class Stepper, class System, class State>
-SolveStatus drive(Stepper& stepper, System system, State& x, Patient& patient, double t_start,
-                  const std::vector<double>& times, const SolverOptions& options, const OutputSink& sink,
-                  const Crossing* crossing, double* crossing_time) {
-  SolveStatus status;
+void drive(Stepper& stepper, System system, State& x, Patient& patient, double t_start,
+           const std::vector<double>& times, const SolverOptions& options, const OutputSink& sink,
+           const Crossing* crossing, double* crossing_time, SolveStatus& status) {
   const std::size_t n = patient.n_states();
   const double t_end = times.back();
   std::vector<double> points = patient.regimen().breakpoints(t_start, t_end);
@@ -129,11 +130,12 @@ SolveStatus drive(Stepper& stepper, System system, State& x, Patient& patient, d
       const double before = crossing ? stepper.current_state()[crossing->state] : 0.0;
       const auto span_done = stepper.do_step(system);
       if (++status.steps > options.max_steps) {
-        throw PatientFailure("max_steps (" + std::to_string(options.max_steps) + ") exceeded at t=" +
-                             format_number(span_done.second) + " h");
+        throw PatientFailure("max_steps (" + std::to_string(options.max_steps) +
+                             ") exceeded at t=" + format_number(span_done.second) + " h");
       }
       const auto& cur = stepper.current_state();
-      if (!all_finite(&cur[0], n)) throw PatientFailure("non-finite state at t=" + format_number(span_done.second));
+      if (!all_finite(&cur[0], n))
+        throw PatientFailure("non-finite state at t=" + format_number(span_done.second));
       check_crossing(span_done.first, span_done.second, before, cur[crossing ? crossing->state : 0]);
       while (next_out < times.size() && times[next_out] < t1 && times[next_out] <= span_done.second) {
         stepper.calc_state(times[next_out], tmp);
@@ -143,7 +145,6 @@ SolveStatus drive(Stepper& stepper, System system, State& x, Patient& patient, d
     }
     x = stepper.current_state();
   }
-  return status;
 }
 
 }  // namespace
@@ -151,7 +152,8 @@ SolveStatus drive(Stepper& stepper, System system, State& x, Patient& patient, d
 SolveStatus integrate_patient(Patient& patient, double t_start, const std::vector<double>& times,
                               const SolverOptions& options, const OutputSink& sink, const Crossing* crossing,
                               double* crossing_time, const double* initial_state) {
-  if (times.empty()) return {};
+  SolveStatus status;  // steps are counted even when the patient fails
+  if (times.empty()) return status;
   const std::size_t n = patient.n_states();
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
@@ -160,22 +162,23 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
       else patient.initial_state(x.data());
       auto stepper = odeint::make_dense_output(options.atol, options.rtol,
                                                odeint::runge_kutta_dopri5<std::vector<double>>());
-      return drive(stepper, VectorSystem{&patient}, x, patient, t_start, times, options, sink, crossing,
-                   crossing_time);
+      drive(stepper, VectorSystem{&patient}, x, patient, t_start, times, options, sink, crossing,
+            crossing_time, status);
+      return status;
     }
     ublas::vector<double> x(n);
     if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
     else patient.initial_state(&x.data()[0]);
     auto stepper = odeint::make_dense_output(options.atol, options.rtol, odeint::rosenbrock4<double>());
-    return drive(stepper, std::make_pair(StiffSystem{&patient}, StiffJacobian(&patient, n)), x, patient, t_start,
-                 times, options, sink, crossing, crossing_time);
+    drive(stepper, std::make_pair(StiffSystem{&patient}, StiffJacobian(&patient, n)), x, patient, t_start,
+          times, options, sink, crossing, crossing_time, status);
+    return status;
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {
-    SolveStatus failed;
-    failed.ok = false;
-    failed.reason = e.what();
-    return failed;
+    status.ok = false;
+    status.reason = e.what();
+    return status;
   }
 }
 

@@ -22,7 +22,8 @@ void JourneySpec::validate() const {
   if (max_attempts < 1) throw InputError("journey.max_attempts", "must be >= 1");
   const auto& v = ventilation;
   require(v.p_ref > 0 && v.p_ref < 1, "ventilation.p_ref", "must be in (0, 1)", v.p_ref);
-  require(v.odds_ratio_per_point > 0, "ventilation.odds_ratio_per_point", "must be > 0", v.odds_ratio_per_point);
+  require(v.odds_ratio_per_point > 0, "ventilation.odds_ratio_per_point", "must be > 0",
+          v.odds_ratio_per_point);
   require(v.duration_median_h > 0, "ventilation.duration_median_h", "must be > 0 h", v.duration_median_h);
   require(v.duration_sdlog >= 0, "ventilation.duration_sdlog", "must be >= 0", v.duration_sdlog);
   require(true, "ventilation.sofa_ref", "must be finite", v.sofa_ref);
@@ -33,7 +34,8 @@ JourneyDraws draw_journey(const JourneySpec& spec, std::uint64_t seed, std::uint
   JourneyDraws d{};
   d.t_icu_h = spec.t_icu_median_h * std::exp(spec.t_icu_sdlog * rng.normal());
   d.u_ventilation = rng.uniform();
-  d.ventilation_h = spec.ventilation.duration_median_h * std::exp(spec.ventilation.duration_sdlog * rng.normal());
+  d.ventilation_h =
+      spec.ventilation.duration_median_h * std::exp(spec.ventilation.duration_sdlog * rng.normal());
   d.death_threshold = -std::log(rng.uniform_open());
   return d;
 }

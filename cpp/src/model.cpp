@@ -62,7 +62,8 @@ std::size_t ModelSpec::parameter_index(const std::string& name, const std::strin
   if (i == npos) {
     std::vector<std::string> names;
     for (const auto& p : parameters_) names.push_back(p.name);
-    throw InputError(field + "." + name, "unknown parameter of model '" + name_ + "'; allowed: " + join(names));
+    throw InputError(field + "." + name,
+                     "unknown parameter of model '" + name_ + "'; allowed: " + join(names));
   }
   return i;
 }
@@ -88,9 +89,9 @@ void ModelSpec::validate_parameters(const std::vector<double>& values, const std
   if (values.size() != parameters_.size()) throw std::logic_error("parameter vector has the wrong size");
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!parameters_[i].admits(values[i])) {
-      throw InputError(field + "." + parameters_[i].name,
-                       "must be in " + parameters_[i].range_text() + " " + parameters_[i].unit + ", got " +
-                           format_number(values[i]));
+      throw InputError(field + "." + parameters_[i].name, "must be in " + parameters_[i].range_text() + " " +
+                                                              parameters_[i].unit + ", got " +
+                                                              format_number(values[i]));
     }
   }
 }
@@ -114,8 +115,8 @@ bool register_module(std::shared_ptr<const ModuleSpec> spec) {
   auto& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   r.modules[spec->name] = spec;
-  r.models[spec->name] = std::make_shared<const ModelSpec>(spec->name, spec->description,
-                                                           std::vector<Component>{{"", spec}});
+  r.models[spec->name] =
+      std::make_shared<const ModelSpec>(spec->name, spec->description, std::vector<Component>{{"", spec}});
   return true;
 }
 

@@ -50,7 +50,8 @@ std::vector<double> apply_random_effects(const ModelSpec& model, const std::vect
                        "the random-effect covariance matrix is not positive definite");
     }
     Eigen::VectorXd za(m);
-    for (Eigen::Index a = 0; a < m; ++a) za[a] = z[static_cast<Eigen::Index>(active[static_cast<std::size_t>(a)])];
+    for (Eigen::Index a = 0; a < m; ++a)
+      za[a] = z[static_cast<Eigen::Index>(active[static_cast<std::size_t>(a)])];
     const Eigen::VectorXd eta = llt.matrixL() * za;
     for (Eigen::Index a = 0; a < m; ++a) {
       out[local(spec.random_effects[active[static_cast<std::size_t>(a)]].parameter)] *= std::exp(eta[a]);
@@ -84,7 +85,8 @@ Patient::Patient(std::shared_ptr<const ModelSpec> model, const std::vector<doubl
 }
 
 void Patient::initial_state(double* x) const {
-  for (std::size_t c = 0; c < modules_.size(); ++c) modules_[c]->initial_state(x + model_->state_offsets()[c]);
+  for (std::size_t c = 0; c < modules_.size(); ++c)
+    modules_[c]->initial_state(x + model_->state_offsets()[c]);
 }
 
 void Patient::set_rates_from(double t) {
@@ -107,7 +109,8 @@ void Patient::apply_boluses(double t, double* x) const {
 }
 
 void Patient::publish(const double* x) const {
-  for (std::size_t c = 0; c < modules_.size(); ++c) modules_[c]->publish(x + model_->state_offsets()[c], bus_);
+  for (std::size_t c = 0; c < modules_.size(); ++c)
+    modules_[c]->publish(x + model_->state_offsets()[c], bus_);
 }
 
 void Patient::rhs(double t, const double* x, double* dx) const {

@@ -15,7 +15,8 @@ void check_drug(const std::string& field, int drug, int n_drugs) {
   }
 }
 void check_nonnegative(const std::string& field, double v) {
-  if (!std::isfinite(v) || v < 0.0) throw InputError(field, "must be finite and >= 0, got " + format_number(v));
+  if (!std::isfinite(v) || v < 0.0)
+    throw InputError(field, "must be finite and >= 0, got " + format_number(v));
 }
 }  // namespace
 

@@ -17,8 +17,8 @@ void validate(const BatchRequest& r) {
   if (r.times_h.empty()) throw InputError("times_h", "must contain at least one time");
   for (std::size_t i = 0; i < r.times_h.size(); ++i) {
     if (!std::isfinite(r.times_h[i]) || r.times_h[i] < 0.0) {
-      throw InputError("times_h[" + std::to_string(i) + "]", "must be finite and >= 0, got " +
-                                                                 format_number(r.times_h[i]));
+      throw InputError("times_h[" + std::to_string(i) + "]",
+                       "must be finite and >= 0, got " + format_number(r.times_h[i]));
     }
     if (i > 0 && r.times_h[i] < r.times_h[i - 1]) {
       throw InputError("times_h[" + std::to_string(i) + "]", "times must be in increasing order");
@@ -38,8 +38,8 @@ void validate(const BatchRequest& r) {
 }
 }  // namespace
 
-void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row, std::uint64_t seed,
-                        std::uint64_t index, double time_h) {
+void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row,
+                        std::uint64_t seed, std::uint64_t index, double time_h) {
   std::uint64_t time_key = 0;
   std::memcpy(&time_key, &time_h, sizeof time_key);
   const auto& comps = model.components();
@@ -53,9 +53,15 @@ void add_residual_error(const ModelSpec& model, const std::vector<double>& param
       const std::size_t column = model.observable_offsets()[c] + o;
       const double eps = keyed_normal(seed, index, time_key, column);
       switch (err.kind) {
-        case ResidualError::Kind::Proportional: y *= 1.0 + sd * eps; break;
-        case ResidualError::Kind::Exponential: y *= std::exp(sd * eps); break;
-        case ResidualError::Kind::Additive: y += sd * eps; break;
+        case ResidualError::Kind::Proportional:
+          y *= 1.0 + sd * eps;
+          break;
+        case ResidualError::Kind::Exponential:
+          y *= std::exp(sd * eps);
+          break;
+        case ResidualError::Kind::Additive:
+          y += sd * eps;
+          break;
       }
     }
   }
@@ -94,7 +100,8 @@ BatchResult simulate_batch(const BatchRequest& r, RunControl& control, const std
         };
         result.status[i] = integrate_patient(patient, 0.0, r.times_h, r.options, sink, nullptr, nullptr,
                                              ps.initial_state.empty() ? nullptr : ps.initial_state.data());
-        if (!result.status[i].ok) std::fill(block, block + row_block, std::numeric_limits<double>::quiet_NaN());
+        if (!result.status[i].ok)
+          std::fill(block, block + row_block, std::numeric_limits<double>::quiet_NaN());
       },
       poll);
   return result;

@@ -13,8 +13,8 @@ namespace septrial {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-const std::vector<std::string> kScreenFixed{"attempts",     "t_icu_h", "t_screen_h", "sofa_icu",     "sofa",
-                                            "intubated",    "ventilated_h", "alive", "death_time_h"};
+const std::vector<std::string> kScreenFixed{"attempts",  "t_icu_h",      "t_screen_h", "sofa_icu",    "sofa",
+                                            "intubated", "ventilated_h", "alive",      "death_time_h"};
 }  // namespace
 
 std::vector<std::string> TrialEngine::screen_columns() const {
@@ -35,7 +35,8 @@ std::vector<std::string> TrialEngine::treat_columns() const {
   return cols;
 }
 
-std::vector<double> TrialEngine::patient_parameters(std::uint64_t seed, std::uint64_t index, int attempt) const {
+std::vector<double> TrialEngine::patient_parameters(std::uint64_t seed, std::uint64_t index,
+                                                    int attempt) const {
   if (!variability_) return typical_;
   PatientRng rng = attempt_rng(seed, index, attempt, Stream::Parameters);
   return apply_random_effects(*model_, typical_, rng);
@@ -47,10 +48,14 @@ Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, cons
   Regimen r;
   auto anchor_time = [&](DoseRule::Anchor a) {
     switch (a) {
-      case DoseRule::Anchor::Infection: return 0.0;
-      case DoseRule::Anchor::Icu: return t_icu;
-      case DoseRule::Anchor::Screening: return t_screen;
-      case DoseRule::Anchor::Randomisation: return t_rand;
+      case DoseRule::Anchor::Infection:
+        return 0.0;
+      case DoseRule::Anchor::Icu:
+        return t_icu;
+      case DoseRule::Anchor::Screening:
+        return t_screen;
+      case DoseRule::Anchor::Randomisation:
+        return t_rand;
     }
     return 0.0;
   };
@@ -84,11 +89,12 @@ Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, cons
   return r;
 }
 
-ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates, const std::vector<std::uint64_t>& indices,
-                                 std::uint64_t seed, int threads, RunControl& control,
-                                 const std::function<void()>& poll) const {
+ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates,
+                                 const std::vector<std::uint64_t>& indices, std::uint64_t seed, int threads,
+                                 RunControl& control, const std::function<void()>& poll) const {
   if (covariates.size() != indices.size()) throw InputError("indices", "one index per patient");
-  for (std::size_t i = 0; i < covariates.size(); ++i) covariates[i].validate("covariates[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < covariates.size(); ++i)
+    covariates[i].validate("covariates[" + std::to_string(i) + "]");
   ScreenResult res;
   res.columns = screen_columns();
   const std::size_t n = indices.size(), nc = res.columns.size(), ns = model_->states().size();
@@ -120,29 +126,33 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates, cons
             res.status[i] = st;
             return;
           }
-          if (t_death <= t_icu || obs[sofa_acute_col_] < journey_.sepsis3_min_acute_sofa) continue;  // not an ICU sepsis
+          if (t_death <= t_icu || obs[sofa_acute_col_] < journey_.sepsis3_min_acute_sofa)
+            continue;  // not an ICU sepsis
           const double sofa_icu = obs[sofa_col_];
           const bool intubated = jd.u_ventilation < ventilation_probability(journey_.ventilation, sofa_icu);
           const double extubation = intubated ? t_icu + jd.ventilation_h : t_icu;
-          Patient after(model_, params, covariates[i],
-                        build_regimen(background_, nullptr, t_icu, t_screen, kInf, intubated, extubation, t_icu));
+          Patient after(
+              model_, params, covariates[i],
+              build_regimen(background_, nullptr, t_icu, t_screen, kInf, intubated, extubation, t_icu));
           auto at_screen = [&](std::size_t, double t, const double* s) {
             std::copy(s, s + ns, x.begin());
             after.observe(t, s, obs.data());
           };
-          st = integrate_patient(after, t_icu, {t_screen}, solver_, at_screen, &death, &t_death, x_icu.data());
+          st =
+              integrate_patient(after, t_icu, {t_screen}, solver_, at_screen, &death, &t_death, x_icu.data());
           res.status[i] = st;
           if (!st.ok) return;
           const bool alive = !(t_death <= t_screen);
-          const double fixed[] = {static_cast<double>(attempt),
-                                  t_icu,
-                                  t_screen,
-                                  sofa_icu,
-                                  obs[sofa_col_],
-                                  intubated ? 1.0 : 0.0,
-                                  intubated ? std::min(jd.ventilation_h, journey_.screening_after_icu_h) : 0.0,
-                                  alive ? 1.0 : 0.0,
-                                  alive ? kNaN : t_death};
+          const double fixed[] = {
+              static_cast<double>(attempt),
+              t_icu,
+              t_screen,
+              sofa_icu,
+              obs[sofa_col_],
+              intubated ? 1.0 : 0.0,
+              intubated ? std::min(jd.ventilation_h, journey_.screening_after_icu_h) : 0.0,
+              alive ? 1.0 : 0.0,
+              alive ? kNaN : t_death};
           std::copy(std::begin(fixed), std::end(fixed), row);
           std::copy(obs.begin(), obs.end(), row + kScreenFixed.size());
           std::copy(x.begin(), x.end(), res.states.begin() + static_cast<std::ptrdiff_t>(i * ns));
@@ -154,12 +164,13 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates, cons
   return res;
 }
 
-TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const std::vector<std::uint64_t>& indices,
-                               const std::vector<int>& attempts, const std::vector<char>& intubated,
-                               const std::vector<double>& states, int arm,
-                               const std::vector<std::string>& override_names, const std::vector<double>& overrides,
-                               const std::vector<double>& grid_h, std::uint64_t seed, int threads,
-                               RunControl& control, const std::function<void()>& poll) const {
+TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates,
+                               const std::vector<std::uint64_t>& indices, const std::vector<int>& attempts,
+                               const std::vector<char>& intubated, const std::vector<double>& states, int arm,
+                               const std::vector<std::string>& override_names,
+                               const std::vector<double>& overrides, const std::vector<double>& grid_h,
+                               std::uint64_t seed, int threads, RunControl& control,
+                               const std::function<void()>& poll) const {
   const std::size_t n = indices.size(), ns = model_->states().size(), n_obs = model_->observables().size();
   if (arm < 0 || static_cast<std::size_t>(arm) >= arms_.size()) {
     throw InputError("arm", "no arm " + std::to_string(arm) + " (have " + std::to_string(arms_.size()) + ")");
@@ -167,20 +178,30 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
   if (attempts.size() != n || intubated.size() != n || states.size() != n * ns || covariates.size() != n) {
     throw InputError("screening", "screening table and states must have one row per patient");
   }
+  for (std::size_t i = 0; i < n; ++i) {
+    covariates[i].validate("covariates[" + std::to_string(i) + "]");
+    if (attempts[i] < 0 || attempts[i] >= journey_.max_attempts) {
+      throw InputError("attempts[" + std::to_string(i) + "]",
+                       "must be in [0, journey.max_attempts), got " + std::to_string(attempts[i]));
+    }
+  }
   std::vector<std::size_t> override_index;
-  for (const auto& name : override_names) override_index.push_back(model_->parameter_index(name, "overrides"));
+  for (const auto& name : override_names)
+    override_index.push_back(model_->parameter_index(name, "overrides"));
   if (overrides.size() != n * override_names.size()) throw InputError("overrides", "must be n x len(names)");
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t k = 0; k < override_index.size(); ++k) {
       const auto& info = model_->parameters()[override_index[k]];
       const double v = overrides[i * override_index.size() + k];
       if (!info.admits(v)) {
-        throw InputError("overrides." + info.name, "must be in " + info.range_text() + ", got " + format_number(v));
+        throw InputError("overrides." + info.name,
+                         "must be in " + info.range_text() + ", got " + format_number(v));
       }
     }
   }
   for (std::size_t g = 0; g < grid_h.size(); ++g) {
-    if (!(grid_h[g] >= 0) || (g > 0 && grid_h[g] < grid_h[g - 1])) throw InputError("grid_h", "must be increasing, >= 0");
+    if (!(grid_h[g] >= 0) || (g > 0 && grid_h[g] < grid_h[g - 1]))
+      throw InputError("grid_h", "must be increasing, >= 0");
   }
 
   // Every endpoint's sampling times, relative to randomisation, sorted and unique.
@@ -188,7 +209,8 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
   for (const auto& e : endpoints_)
     for (double t : e.times()) rel.push_back(t);
   std::sort(rel.begin(), rel.end());
-  rel.erase(std::unique(rel.begin(), rel.end(), [](double a, double b) { return std::abs(a - b) < 1e-9; }), rel.end());
+  rel.erase(std::unique(rel.begin(), rel.end(), [](double a, double b) { return std::abs(a - b) < 1e-9; }),
+            rel.end());
 
   // Follow-up only as far as an endpoint or the trajectory grid needs (a 72 h endpoint does not
   // pay for 28 days); the whole follow-up when nothing else is asked for.
@@ -228,7 +250,8 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates, const 
         times.push_back(t_rand + followed_h);
         std::vector<std::size_t> order(times.size());
         for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
         std::vector<double> sorted(times.size());
         for (std::size_t k = 0; k < order.size(); ++k) sorted[k] = times[order[k]];
 

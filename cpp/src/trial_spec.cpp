@@ -37,7 +37,8 @@ DoseRule parse_dose(const json& j, const ModelSpec& model, const std::string& pa
     d.start_h = number(j, "time_h", path, 0.0);
   } else if (type == "infusion") {
     d.amount = number(j, "rate", path, NAN);
-    if (unit != "mg/h" && unit != "mg/kg/h") throw InputError(path + ".unit", "allowed for an infusion: mg/h, mg/kg/h");
+    if (unit != "mg/h" && unit != "mg/kg/h")
+      throw InputError(path + ".unit", "allowed for an infusion: mg/h, mg/kg/h");
     d.per_kg = unit == "mg/kg/h";
     d.start_h = number(j, "start_h", path, 0.0);
     d.duration_h = number(j, "duration_h", path, std::numeric_limits<double>::infinity());
@@ -45,7 +46,8 @@ DoseRule parse_dose(const json& j, const ModelSpec& model, const std::string& pa
   } else {
     throw InputError(path + ".type", "unknown dose type '" + type + "'; allowed: bolus, infusion");
   }
-  if (!std::isfinite(d.amount) || d.amount < 0) throw InputError(path + (d.bolus ? ".dose" : ".rate"), "must be >= 0");
+  if (!std::isfinite(d.amount) || d.amount < 0)
+    throw InputError(path + (d.bolus ? ".dose" : ".rate"), "must be >= 0");
   if (!std::isfinite(d.start_h) || d.start_h < 0) throw InputError(path + ".start_h", "must be >= 0 h");
   if (std::isnan(d.duration_h) || d.duration_h < 0) throw InputError(path + ".duration_h", "must be >= 0 h");
   d.anchor = parse_anchor(j.value("anchor", std::string("randomisation")), path + ".anchor");
@@ -65,7 +67,8 @@ EndpointSpec parse_endpoint(const json& j, const ModelSpec& model, const std::st
     if (c == obs.size()) {
       std::string allowed;
       for (const auto& o : obs) allowed += (allowed.empty() ? "" : ", ") + o.name;
-      throw InputError(path + ".observable", "unknown observable '" + e.observable + "'; allowed: " + allowed);
+      throw InputError(path + ".observable",
+                       "unknown observable '" + e.observable + "'; allowed: " + allowed);
     }
     e.column = c;
   }
@@ -99,17 +102,21 @@ TrialEngine::TrialEngine(const json& spec) {
     const json& j = spec.at("journey");
     journey_.t_icu_median_h = number(j, "t_icu_median_h", "journey", journey_.t_icu_median_h);
     journey_.t_icu_sdlog = number(j, "t_icu_sdlog", "journey", journey_.t_icu_sdlog);
-    journey_.screening_after_icu_h = number(j, "screening_after_icu_h", "journey", journey_.screening_after_icu_h);
-    journey_.randomisation_delay_h = number(j, "randomisation_delay_h", "journey", journey_.randomisation_delay_h);
+    journey_.screening_after_icu_h =
+        number(j, "screening_after_icu_h", "journey", journey_.screening_after_icu_h);
+    journey_.randomisation_delay_h =
+        number(j, "randomisation_delay_h", "journey", journey_.randomisation_delay_h);
     journey_.follow_up_h = number(j, "follow_up_h", "journey", journey_.follow_up_h);
-    journey_.sepsis3_min_acute_sofa = number(j, "sepsis3_min_acute_sofa", "journey", journey_.sepsis3_min_acute_sofa);
+    journey_.sepsis3_min_acute_sofa =
+        number(j, "sepsis3_min_acute_sofa", "journey", journey_.sepsis3_min_acute_sofa);
     journey_.max_attempts = static_cast<int>(number(j, "max_attempts", "journey", journey_.max_attempts));
     if (j.contains("ventilation")) {
       const json& v = j.at("ventilation");
       auto& vs = journey_.ventilation;
       vs.p_ref = number(v, "p_ref", "journey.ventilation", vs.p_ref);
       vs.sofa_ref = number(v, "sofa_ref", "journey.ventilation", vs.sofa_ref);
-      vs.odds_ratio_per_point = number(v, "odds_ratio_per_point", "journey.ventilation", vs.odds_ratio_per_point);
+      vs.odds_ratio_per_point =
+          number(v, "odds_ratio_per_point", "journey.ventilation", vs.odds_ratio_per_point);
       vs.duration_median_h = number(v, "duration_median_h", "journey.ventilation", vs.duration_median_h);
       vs.duration_sdlog = number(v, "duration_sdlog", "journey.ventilation", vs.duration_sdlog);
     }
@@ -154,7 +161,8 @@ TrialEngine::TrialEngine(const json& spec) {
         std::size_t c = 0;
         while (c < list.size() && list[c].name != obs) ++c;
         if (c == list.size()) throw InputError("measurement.lloq." + obs, "unknown observable");
-        if (!v.is_number() || v.get<double>() < 0) throw InputError("measurement.lloq." + obs, "must be >= 0");
+        if (!v.is_number() || v.get<double>() < 0)
+          throw InputError("measurement.lloq." + obs, "must be >= 0");
         measurement_.lloq.emplace_back(c, v.get<double>());
       }
     }

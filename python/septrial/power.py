@@ -222,6 +222,27 @@ def _pool_power(
     return pd.concat(out, ignore_index=True)
 
 
+def _resolve_pools(
+    scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
+) -> Pools:
+    """The given pools, or new ones of ``pool_per_arm`` (default: the scenario's)."""
+    size = (
+        len(pools.control)
+        if pools
+        else int(pool_per_arm or scenario.get("power", {}).get("pool_per_arm", 1000))
+    )
+    _check_pool_size(n_list, size)
+    return pools or build_pools(
+        scenario,
+        size,
+        seed,
+        executor=executor,
+        checkpoint=checkpoint,
+        threads=threads,
+        progress=progress,
+    )
+
+
 def _check_pool_size(n_list, pool_per_arm):
     if max(n_list) > pool_per_arm:
         raise ValueError(
@@ -327,17 +348,10 @@ def power_curve(
     plan = _plan(scenario, analyses)
     params = dict(params or {})
     if method == "pool":
-        pool = len(pools.control) if pools else int(pool_per_arm or cfg.get("pool_per_arm", 1000))
-        _check_pool_size(n_list, pool)
-        pools = pools or build_pools(
-            scenario,
-            pool,
-            seed,
-            executor=executor,
-            checkpoint=checkpoint,
-            threads=threads,
-            progress=progress,
+        pools = _resolve_pools(
+            scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
         )
+        pool = len(pools.control)
         names = scenario.arm_names[:2]
         ctrl = _treat_chunks(
             scenario, pools.control, names[0], seed, params, executor, checkpoint, threads, progress
@@ -420,18 +434,11 @@ def power_grid(
     cfg = scenario.get("power", {})
     n_list = _n_list(scenario, n_per_arm)
     n_trials = int(n_trials if n_trials is not None else cfg.get("n_trials", 400))
-    pool = len(pools.control) if pools else int(pool_per_arm or cfg.get("pool_per_arm", 1000))
-    _check_pool_size(n_list, pool)
     plan = _plan(scenario, analyses)
-    pools = pools or build_pools(
-        scenario,
-        pool,
-        seed,
-        executor=executor,
-        checkpoint=checkpoint,
-        threads=threads,
-        progress=progress,
+    pools = _resolve_pools(
+        scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
     )
+    pool = len(pools.control)
     names = scenario.arm_names[:2]
     ctrl = _treat_chunks(
         scenario, pools.control, names[0], seed, {}, executor, checkpoint, threads, progress

@@ -40,7 +40,7 @@ struct MeasurementSpec {
 /// (already replaced by the LLOQ); `death_rel_h` is +inf if alive at the end of follow-up.
 /// Output: 2 numbers per endpoint (value, flag); NaN value when the patient died before it.
 void reduce_endpoints(const std::vector<EndpointSpec>& endpoints, const std::vector<double>& times,
-                      const std::vector<double>& samples, const std::vector<char>& censored, std::size_t n_obs,
-                      double death_rel_h, double* out);
+                      const std::vector<double>& samples, const std::vector<char>& censored,
+                      std::size_t n_obs, double death_rel_h, double* out);
 
 }  // namespace septrial

@@ -12,8 +12,8 @@ namespace septrial {
 
 /// Reynolds et al. 2006 (J Theor Biol 242:220), parameters as in its table (BIOMD0000000714).
 struct ReynoldsParams {
-  double P0, k_pg, p_inf, k_pm, s_m, mu_m, k_mp, k_pn, k_np, k_nn, k_nd, s_nr, mu_nr, mu_n, k_dn, x_dn, mu_d, c_inf,
-      s_c, k_cn, k_cnd, mu_c, CA0;
+  double P0, k_pg, p_inf, k_pm, s_m, mu_m, k_mp, k_pn, k_np, k_nn, k_nd, s_nr, mu_nr, mu_n, k_dn, x_dn, mu_d,
+      c_inf, s_c, k_cn, k_cnd, mu_c, CA0;
   static ReynoldsParams from(const ModuleSpec& spec, const std::vector<double>& p);
 };
 

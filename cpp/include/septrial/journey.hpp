@@ -46,8 +46,9 @@ double ventilation_probability(const VentilationSpec& spec, double sofa_at_icu);
 
 /// Random streams of one infection attempt (rejected infections redraw everything but covariates).
 inline PatientRng attempt_rng(std::uint64_t seed, std::uint64_t index, int attempt, Stream stream) {
-  return PatientRng(seed, index, static_cast<Stream>(static_cast<std::uint32_t>(stream) +
-                                                     16u * static_cast<std::uint32_t>(attempt)));
+  return PatientRng(
+      seed, index,
+      static_cast<Stream>(static_cast<std::uint32_t>(stream) + 16u * static_cast<std::uint32_t>(attempt)));
 }
 
 }  // namespace septrial

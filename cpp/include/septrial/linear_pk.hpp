@@ -33,7 +33,9 @@ class LinearPk : public Module {
     flows_.push_back({from, to, k, m});
   }
   void output(std::size_t state, double scale) { outputs_.push_back({state, scale, false, Signal::Count}); }
-  void output_signal(std::size_t state, double scale, Signal s) { outputs_.push_back({state, scale, true, s}); }
+  void output_signal(std::size_t state, double scale, Signal s) {
+    outputs_.push_back({state, scale, true, s});
+  }
   void inflammation_coupling(double e_max, double il6_50) {
     e_il6_ = e_max;
     il6_50_ = il6_50;

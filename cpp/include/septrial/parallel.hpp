@@ -24,8 +24,8 @@ struct RunControl {
 /// Calls body(i) for i in [0, n) on `threads` workers. `poll` runs on the calling thread about
 /// every poll_ms while workers run (for progress and Ctrl-C); it may set control.cancel.
 inline void parallel_for(std::size_t n, int threads, RunControl& control,
-                         const std::function<void(std::size_t)>& body,
-                         const std::function<void()>& poll = {}, int poll_ms = 50) {
+                         const std::function<void(std::size_t)>& body, const std::function<void()>& poll = {},
+                         int poll_ms = 50) {
   const std::size_t workers =
       std::max<std::size_t>(1, std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads))));
   std::atomic<std::size_t> next{0};
@@ -64,7 +64,9 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(finished_mutex);
-        if (finished_cv.wait_for(lock, std::chrono::milliseconds(poll_ms), [&] { return finished == workers; })) break;
+        if (finished_cv.wait_for(lock, std::chrono::milliseconds(poll_ms),
+                                 [&] { return finished == workers; }))
+          break;
       }
       if (control.cancel.load()) break;
       try {

@@ -4,8 +4,8 @@
 
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/normal_distribution.hpp>
-#include <boost/random/uniform_01.hpp>
 #include <boost/random/seed_seq.hpp>
+#include <boost/random/uniform_01.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstring>

@@ -53,7 +53,7 @@ std::vector<std::pair<std::string, double>> structural_parameters(std::shared_pt
 
 /// Adds residual (assay) error to the observables measured at time_h; each draw is keyed by
 /// (seed, patient index, time, observable), independent of any other measurement.
-void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row, std::uint64_t seed,
-                        std::uint64_t index, double time_h);
+void add_residual_error(const ModelSpec& model, const std::vector<double>& params, double* row,
+                        std::uint64_t seed, std::uint64_t index, double time_h);
 
 }  // namespace septrial

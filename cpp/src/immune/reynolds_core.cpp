@@ -7,9 +7,9 @@ namespace septrial {
 
 ReynoldsParams ReynoldsParams::from(const ModuleSpec& spec, const std::vector<double>& p) {
   auto v = [&](const char* n) { return param(spec, p, n); };
-  return {v("P0"),   v("k_pg"), v("p_inf"), v("k_pm"),  v("s_m"),  v("mu_m"),  v("k_mp"), v("k_pn"),
-          v("k_np"), v("k_nn"), v("k_nd"),  v("s_nr"),  v("mu_nr"), v("mu_n"), v("k_dn"), v("x_dn"),
-          v("mu_d"), v("c_inf"), v("s_c"),  v("k_cn"),  v("k_cnd"), v("mu_c"), v("CA0")};
+  return {v("P0"),   v("k_pg"),  v("p_inf"), v("k_pm"), v("s_m"),   v("mu_m"), v("k_mp"), v("k_pn"),
+          v("k_np"), v("k_nn"),  v("k_nd"),  v("s_nr"), v("mu_nr"), v("mu_n"), v("k_dn"), v("x_dn"),
+          v("mu_d"), v("c_inf"), v("s_c"),   v("k_cn"), v("k_cnd"), v("mu_c"), v("CA0")};
 }
 
 void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double activation) {
@@ -58,7 +58,8 @@ void add_reynolds_random_effects(ModuleSpec& spec) {
   // Log-normal IIV of MODEL.md §7 (Clermont 2004's idea): omega^2 = ln(1 + CV^2).
   spec.parameters.push_back(nonnegative("omega2_P0", std::log(1.0 + 0.5 * 0.5), "1",
                                         "[A] IIV of P0, CV 50% (MODEL.md §7); 0 in the stand-alone model"));
-  spec.parameters.push_back(nonnegative("omega2_k_pg", std::log(1.0 + 0.3 * 0.3), "1", "[A] IIV of k_pg, CV 30%"));
+  spec.parameters.push_back(
+      nonnegative("omega2_k_pg", std::log(1.0 + 0.3 * 0.3), "1", "[A] IIV of k_pg, CV 30%"));
   spec.parameters.push_back(nonnegative("omega2_s_nr", std::log(1.0 + 0.2 * 0.2), "1",
                                         "[A] IIV of s_nr (pro-inflammatory propensity), CV 20%"));
   spec.parameters.push_back(nonnegative("omega2_k_cn", std::log(1.0 + 0.2 * 0.2), "1",

@@ -14,8 +14,8 @@ namespace septrial {
 namespace {
 
 struct Readouts {
-  double k_6, k_T, k_10, w_6, w_10, w_T, a_6, a_T, a_10, H_n, D_H, k_H, E_H, L_n, k_L, k_apo, D_L, SOFA_chronic,
-      S_max, D_S, h0, beta, I_max, IC50, g, propofol_Imax, propofol_EC50;
+  double k_6, k_T, k_10, w_6, w_10, w_T, a_6, a_T, a_10, H_n, D_H, k_H, E_H, L_n, k_L, k_apo, D_L,
+      SOFA_chronic, S_max, D_S, h0, beta, I_max, IC50, g, propofol_Imax, propofol_EC50;
 };
 
 enum State : std::size_t { P, N, D, CA, IL6, TNF, IL10, HLA, CD4, HAZ, N_STATES };
@@ -77,7 +77,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->parameters = reynolds_parameters();
   const std::string cal = " [A] calibrated to MODEL.md §7 targets (docs/calibration.md)";
   auto& p = spec->parameters;
-  p.push_back(positive("k_6", 0.66, "1/h", "IL-6 elimination; Windoloski endotoxemia model (immune-dossier §2.2)"));
+  p.push_back(
+      positive("k_6", 0.66, "1/h", "IL-6 elimination; Windoloski endotoxemia model (immune-dossier §2.2)"));
   p.push_back(positive("k_T", 1.0, "1/h", "TNF-a elimination; Windoloski (immune-dossier §2.2)"));
   p.push_back(positive("k_10", 0.8, "1/h", "IL-10 elimination; Windoloski (immune-dossier §2.2)"));
   p.push_back(nonnegative("w_6", 2.3, "pg/mL", "healthy IL-6; volunteer median (immune-dossier §3.1)"));
@@ -86,7 +87,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(nonnegative("a_6", 3148.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_T", 150.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_10", 18.52, "pg/mL/h", "IL-10 production gain per CA above rest;" + cal));
-  p.push_back(positive("H_n", 32616.0, "AB/C", "recovered mHLA-DR; 6-month median of survivors (Zorio 2017)"));
+  p.push_back(
+      positive("H_n", 32616.0, "AB/C", "recovered mHLA-DR; 6-month median of survivors (Zorio 2017)"));
   p.push_back(positive("D_H", 0.4688, "D", "damage halving the mHLA-DR set point;" + cal));
   p.push_back(positive("k_H", 0.1, "1/h", "mHLA-DR relaxation rate;" + cal));
   p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
@@ -99,15 +101,18 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(positive("D_S", 3.0, "D", "damage giving half of S_max;" + cal));
   p.push_back(nonnegative("h0", 6.059e-06, "1/h", "baseline death hazard;" + cal));
   p.push_back(real("beta", 0.3, "1/D", "damage dependence of the death hazard;" + cal));
-  p.push_back(fraction("I_max", 0.5, "[A] maximal esketamine inhibition; sweep 0-0.8, 0 = null (MODEL.md §6)"));
+  p.push_back(
+      fraction("I_max", 0.5, "[A] maximal esketamine inhibition; sweep 0-0.8, 0 = null (MODEL.md §6)"));
   p.push_back(positive("IC50", 100.0, "ng/mL",
                        "[A] esketamine concentration for half of I_max; ~100 ng/mL in vivo (Lewis 2001), "
                        "sweep 30-25,000 (MODEL.md §6)"));
   p.push_back(positive("g", 1.0, "1", "[A] Hill coefficient of the inhibition; sweep 0.5-3"));
-  p.push_back(fraction("propofol_Imax", 0.0, "[A] propofol inhibition of phagocyte activation; off (MODEL.md §3)"));
+  p.push_back(
+      fraction("propofol_Imax", 0.0, "[A] propofol inhibition of phagocyte activation; off (MODEL.md §3)"));
   p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
   add_reynolds_random_effects(*spec);
-  p.push_back(nonnegative("omega2_a_6", 2.37, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
+  p.push_back(
+      nonnegative("omega2_a_6", 2.37, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
   p.push_back(nonnegative("omega2_a_T", 2.37, "1", "residual IIV of a_T;" + cal));
   p.push_back(nonnegative("omega2_D_H", 0.0, "1", "IIV of D_H towards an mHLA-DR ln-SD of 0.6;" + cal));
   p.push_back(nonnegative("omega2_L_n", 0.1, "1", "[A] IIV of healthy CD4 count"));
@@ -115,10 +120,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->random_effects.push_back({"a_T", "omega2_a_T"});
   spec->random_effects.push_back({"D_H", "omega2_D_H"});
   spec->random_effects.push_back({"L_n", "omega2_L_n"});
-  p.push_back(nonnegative("sigma_il6", 0.15, "1", "[A] proportional assay error, cytokines 15% (MODEL.md §8)"));
+  p.push_back(
+      nonnegative("sigma_il6", 0.15, "1", "[A] proportional assay error, cytokines 15% (MODEL.md §8)"));
   p.push_back(nonnegative("sigma_tnf", 0.15, "1", "[A] proportional assay error, TNF-a"));
   p.push_back(nonnegative("sigma_il10", 0.15, "1", "[A] proportional assay error, IL-10"));
-  p.push_back(nonnegative("sigma_hla_dr", 0.10, "1", "[A] proportional assay error, mHLA-DR 10% (MODEL.md §8)"));
+  p.push_back(
+      nonnegative("sigma_hla_dr", 0.10, "1", "[A] proportional assay error, mHLA-DR 10% (MODEL.md §8)"));
   spec->residual_errors = {{"il6_pg_ml", ResidualError::Kind::Proportional, "sigma_il6"},
                            {"tnf_pg_ml", ResidualError::Kind::Proportional, "sigma_tnf"},
                            {"il10_pg_ml", ResidualError::Kind::Proportional, "sigma_il10"},
@@ -139,11 +146,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"CA", "CA-units", "slow anti-inflammatory mediators"}};
   spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates&, const ModuleContext&) {
     auto q = [&](const char* n) { return param(*s, v, n); };
-    const Readouts o{q("k_6"),   q("k_T"),     q("k_10"),  q("w_6"),     q("w_10"),         q("w_T"),
-                     q("a_6"),   q("a_T"),     q("a_10"),  q("H_n"),     q("D_H"),          q("k_H"),
-                     q("E_H"),   q("L_n"),     q("k_L"),   q("k_apo"),   q("D_L"),          q("SOFA_chronic"),
-                     q("S_max"), q("D_S"),     q("h0"),    q("beta"),    q("I_max"),        q("IC50"),
-                     q("g"),     q("propofol_Imax"), q("propofol_EC50")};
+    const Readouts o{
+        q("k_6"),   q("k_T"),           q("k_10"),         q("w_6"),   q("w_10"),  q("w_T"),
+        q("a_6"),   q("a_T"),           q("a_10"),         q("H_n"),   q("D_H"),   q("k_H"),
+        q("E_H"),   q("L_n"),           q("k_L"),          q("k_apo"), q("D_L"),   q("SOFA_chronic"),
+        q("S_max"), q("D_S"),           q("h0"),           q("beta"),  q("I_max"), q("IC50"),
+        q("g"),     q("propofol_Imax"), q("propofol_EC50")};
     return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o);
   };
   return spec;

@@ -27,42 +27,52 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   auto spec = std::make_shared<ModuleSpec>();
   spec->name = "esketamine_flint2017";
   spec->drug = "esketamine";
-  spec->description = "Esketamine 2-cmt + apparent norketamine 1-cmt with time-rising clearance, Flint 2017 "
-                      "(PICU, long infusions)";
+  spec->description =
+      "Esketamine 2-cmt + apparent norketamine 1-cmt with time-rising clearance, Flint 2017 "
+      "(PICU, long infusions)";
   spec->parameters = {
       positive("CL", 112.0, "L/h",
                "S-ketamine clearance at 70 kg, x (WT/70)^0.75 [A]; Flint 2017, pk-dossier §1.2"),
-      positive("V1", 7.73, "L", "S-ketamine central volume at 70 kg, x (WT/70) [A]; Flint 2017, "
-                                "pk-dossier §1.2"),
-      positive("Q", 196.0, "L/h", "intercompartmental clearance at 70 kg, x (WT/70)^0.75 [A]; Flint 2017, "
-                                  "pk-dossier §1.2"),
+      positive("V1", 7.73, "L",
+               "S-ketamine central volume at 70 kg, x (WT/70) [A]; Flint 2017, "
+               "pk-dossier §1.2"),
+      positive("Q", 196.0, "L/h",
+               "intercompartmental clearance at 70 kg, x (WT/70)^0.75 [A]; Flint 2017, "
+               "pk-dossier §1.2"),
       positive("V2", 545.0, "L", "peripheral volume at 70 kg, x (WT/70) [A]; Flint 2017, pk-dossier §1.2"),
-      fraction("fm", 1.0, "fraction of S-ketamine elimination entering the norketamine compartment; 1 "
-                          "because the norketamine parameters are apparent (CL/Fm, V/Fm); Flint 2017"),
-      positive("CL_NK", 53.2, "L/h", "apparent norketamine clearance CL/Fm at 70 kg and first dose, "
-                                     "x (WT/70)^0.75 [A]; Flint 2017, pk-dossier §1.3"),
-      positive("V_NK", 1.0, "L", "apparent norketamine volume V/Fm at 70 kg, x (WT/70) [A]; fixed in the "
-                                 "source (not identifiable); Flint 2017, pk-dossier §1.3"),
-      nonnegative("CL_NK_rise_per_h", 0.0087, "1/h", "CL_NK x (1 + 0.0087 (t - first dose)): +0.87 %/h, "
-                                                     "linear; Flint 2017, pk-dossier §1.3"),
+      fraction("fm", 1.0,
+               "fraction of S-ketamine elimination entering the norketamine compartment; 1 "
+               "because the norketamine parameters are apparent (CL/Fm, V/Fm); Flint 2017"),
+      positive("CL_NK", 53.2, "L/h",
+               "apparent norketamine clearance CL/Fm at 70 kg and first dose, "
+               "x (WT/70)^0.75 [A]; Flint 2017, pk-dossier §1.3"),
+      positive("V_NK", 1.0, "L",
+               "apparent norketamine volume V/Fm at 70 kg, x (WT/70) [A]; fixed in the "
+               "source (not identifiable); Flint 2017, pk-dossier §1.3"),
+      nonnegative("CL_NK_rise_per_h", 0.0087, "1/h",
+                  "CL_NK x (1 + 0.0087 (t - first dose)): +0.87 %/h, "
+                  "linear; Flint 2017, pk-dossier §1.3"),
       iiv("CL", 0.402),
       iiv("CL_NK", 1.04),
       real("cov_CL_CL_NK", 0.506 * std::sqrt(std::log(1.0 + 0.402 * 0.402) * std::log(1.0 + 1.04 * 1.04)),
            "1",
            "IIV covariance CL-CL_NK from the correlation r = 0.506 (Flint 2017 Table 3 as coded in "
            "nlmixr2lib; not in the dossier)"),
-      nonnegative("sigma_prop_esk", 0.419, "1", "proportional residual error, S-ketamine; Flint 2017, "
-                                                "pk-dossier §5"),
-      nonnegative("sigma_prop_nk", 0.475, "1", "proportional residual error, norketamine; Flint 2017, "
-                                               "pk-dossier §5"),
+      nonnegative("sigma_prop_esk", 0.419, "1",
+                  "proportional residual error, S-ketamine; Flint 2017, "
+                  "pk-dossier §5"),
+      nonnegative("sigma_prop_nk", 0.475, "1",
+                  "proportional residual error, norketamine; Flint 2017, "
+                  "pk-dossier §5"),
   };
   add_icu_clearance_parameters(*spec);
   spec->random_effects = {{"CL", "omega2_CL"}, {"CL_NK", "omega2_CL_NK"}, {"ICU_CL_mult", "omega2_ICU_CL"}};
   spec->covariances = {{"CL", "CL_NK", "cov_CL_CL_NK"}};
   spec->states = {"A1", "A2", "N1", "A_elim"};
   spec->observables = {{"esketamine_ng_ml", "ng/mL", "S-ketamine plasma concentration 1000 A1/V1"},
-                       {"norketamine_ng_ml", "ng/mL", "S-norketamine concentration 1000 N1/V_NK (apparent, "
-                                                      "S-ketamine mass equivalents)"}};
+                       {"norketamine_ng_ml", "ng/mL",
+                        "S-norketamine concentration 1000 N1/V_NK (apparent, "
+                        "S-ketamine mass equivalents)"}};
   spec->covariates = {"weight_kg"};
   spec->residual_errors = {{"esketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_esk"},
                            {"norketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_nk"}};

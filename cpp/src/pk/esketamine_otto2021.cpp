@@ -15,7 +15,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   auto spec = std::make_shared<ModuleSpec>();
   spec->name = "esketamine_otto2021";
   spec->drug = "esketamine";
-  spec->description = "Esketamine 3-cmt (Fanta 2015) + norketamine 2-cmt (Otto 2021); default esketamine model";
+  spec->description =
+      "Esketamine 3-cmt (Fanta 2015) + norketamine 2-cmt (Otto 2021); default esketamine model";
   spec->parameters = {
       positive("V1", 133.0, "L", "central volume at 70 kg, x (WT/70); Fanta 2015 / Otto 2021"),
       positive("V2", 187.0, "L", "first peripheral volume, not scaled; Fanta 2015"),
@@ -38,13 +39,17 @@ std::shared_ptr<const ModuleSpec> make_spec() {
       nonnegative("sigma_prop_nk", 0.143, "1", "proportional residual error, norketamine; Otto 2021"),
   };
   add_icu_clearance_parameters(*spec);
-  spec->random_effects = {{"V1", "omega2_V1"}, {"CL", "omega2_CL"}, {"V_NK", "omega2_V_NK"},
-                          {"CL_NK", "omega2_CL_NK"}, {"ICU_CL_mult", "omega2_ICU_CL"}};
+  spec->random_effects = {{"V1", "omega2_V1"},
+                          {"CL", "omega2_CL"},
+                          {"V_NK", "omega2_V_NK"},
+                          {"CL_NK", "omega2_CL_NK"},
+                          {"ICU_CL_mult", "omega2_ICU_CL"}};
   spec->covariances = {{"V1", "CL", "cov_V1_CL"}, {"V_NK", "CL_NK", "cov_V_NK_CL_NK"}};
   spec->states = {"A1", "A2", "A3", "N1", "N2", "A_elim"};
   spec->observables = {{"esketamine_ng_ml", "ng/mL", "S-ketamine plasma concentration 1000 A1/V1"},
-                       {"norketamine_ng_ml", "ng/mL", "S-norketamine concentration 1000 N1/V_NK (S-ketamine "
-                                                      "mass equivalents)"}};
+                       {"norketamine_ng_ml", "ng/mL",
+                        "S-norketamine concentration 1000 N1/V_NK (S-ketamine "
+                        "mass equivalents)"}};
   spec->covariates = {"weight_kg"};
   spec->residual_errors = {{"esketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_esk"},
                            {"norketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_nk"}};
@@ -71,8 +76,16 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     pk->inflammation_coupling(icu.e_il6, icu.il6_50);
     pk->output_signal(A1, 1000.0 / v1, Signal::EsketamineNgMl);
     pk->output(N1, 1000.0 / vnk);
-    pk->set_structural({{"V1", v1}, {"V2", v2}, {"V3", v3}, {"CL", cl}, {"Q2", q2}, {"Q3", q3},
-                        {"V_NK", vnk}, {"CL_NK", clnk}, {"Vp_NK", vpnk}, {"Q_NK", qnk}});
+    pk->set_structural({{"V1", v1},
+                        {"V2", v2},
+                        {"V3", v3},
+                        {"CL", cl},
+                        {"Q2", q2},
+                        {"Q3", q3},
+                        {"V_NK", vnk},
+                        {"CL_NK", clnk},
+                        {"Vp_NK", vpnk},
+                        {"Q_NK", qnk}});
     return pk;
   };
   return spec;

@@ -12,7 +12,8 @@ std::shared_ptr<const ModuleSpec> make_spec(int n_cmt) {
   auto spec = std::make_shared<ModuleSpec>();
   spec->name = "linear_" + std::to_string(n_cmt) + "cmt";
   spec->drug = "drug";
-  spec->description = std::to_string(n_cmt) + "-compartment linear IV model (mammillary, first-order elimination)";
+  spec->description =
+      std::to_string(n_cmt) + "-compartment linear IV model (mammillary, first-order elimination)";
   spec->parameters = {positive("V1", 10.0, "L", "central volume"), positive("CL", 5.0, "L/h", "clearance")};
   if (n_cmt >= 2) {
     spec->parameters.push_back(positive("V2", 20.0, "L", "first peripheral volume"));
@@ -25,7 +26,8 @@ std::shared_ptr<const ModuleSpec> make_spec(int n_cmt) {
   for (int i = 1; i <= n_cmt; ++i) spec->states.push_back("A" + std::to_string(i));
   spec->states.push_back("A_elim");
   spec->observables = {{"drug_mg_l", "mg/L", "central concentration A1/V1"}};
-  spec->make = [n_cmt, s = spec.get()](const std::vector<double>& p, const Covariates&, const ModuleContext&) {
+  spec->make = [n_cmt, s = spec.get()](const std::vector<double>& p, const Covariates&,
+                                       const ModuleContext&) {
     std::vector<double> v{param(*s, p, "V1")}, q;
     if (n_cmt >= 2) {
       v.push_back(param(*s, p, "V2"));
@@ -43,8 +45,8 @@ std::shared_ptr<const ModuleSpec> make_spec(int n_cmt) {
   return spec;
 }
 
-const bool registered = register_module(make_spec(1)) && register_module(make_spec(2)) &&
-                        register_module(make_spec(3));
+const bool registered =
+    register_module(make_spec(1)) && register_module(make_spec(2)) && register_module(make_spec(3));
 
 }  // namespace
 }  // namespace septrial

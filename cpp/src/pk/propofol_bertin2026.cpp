@@ -27,8 +27,9 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->description = "Propofol 2-cmt in ICU adults, Bertin 2026 (Clin Pharmacokinet 65:229)";
   spec->parameters = {
       positive("CL", 68.0, "L/h", "clearance of the 70 kg reference patient; Bertin 2026, pk-dossier §4.2"),
-      real("theta_BW", 0.66, "1", "linear weight effect, CL x (1 + theta_BW (WT - 70)/70); Bertin 2026, "
-                                  "pk-dossier §4.2"),
+      real("theta_BW", 0.66, "1",
+           "linear weight effect, CL x (1 + theta_BW (WT - 70)/70); Bertin 2026, "
+           "pk-dossier §4.2"),
       positive("V1", 82.0, "L", "central volume; Bertin 2026, pk-dossier §4.2"),
       positive("Q", 26.0, "L/h", "intercompartmental clearance; Bertin 2026, pk-dossier §4.2"),
       positive("V2", 100.0, "L", "peripheral volume; Bertin 2026, pk-dossier §4.2"),
@@ -41,8 +42,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->random_effects = {{"CL", "omega2_CL"}, {"V1", "omega2_V1"}};
   spec->residual_errors = {{"propofol_mg_l", ResidualError::Kind::Proportional, "sigma_prop"}};
   spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
-    const double cl =
-        param(*s, p, "CL") * (1.0 + param(*s, p, "theta_BW") * (cov.weight_kg - 70.0) / 70.0);
+    const double cl = param(*s, p, "CL") * (1.0 + param(*s, p, "theta_BW") * (cov.weight_kg - 70.0) / 70.0);
     if (!(cl > 0.0)) {
       throw InputError("params.theta_BW", "gives a non-positive clearance (" + format_number(cl) +
                                               " L/h) at weight " + format_number(cov.weight_kg) + " kg");

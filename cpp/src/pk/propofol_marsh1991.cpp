@@ -17,16 +17,21 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->description = "Propofol 3-cmt, Marsh 1991 (BJA 67:41), weight-proportional, no IIV";
   spec->parameters = {
       positive("V1", 0.228, "L/kg", "central volume per kg of body weight; Marsh 1991, pk-dossier §4.2"),
-      positive("k10", 0.119 * 60.0, "1/h", "elimination rate constant (0.119 min^-1); Marsh 1991, "
-                                           "pk-dossier §4.2"),
-      positive("k12", 0.112 * 60.0, "1/h", "transfer rate central -> V2 (0.112 min^-1); Marsh 1991, "
-                                           "pk-dossier §4.2"),
-      positive("k13", 0.0419 * 60.0, "1/h", "transfer rate central -> V3 (0.0419 min^-1; cran/tci codes "
-                                            "0.042); Marsh 1991, pk-dossier §4.2"),
-      positive("k21", 0.055 * 60.0, "1/h", "transfer rate V2 -> central (0.055 min^-1); Marsh 1991, "
-                                           "pk-dossier §4.2"),
-      positive("k31", 0.0033 * 60.0, "1/h", "transfer rate V3 -> central (0.0033 min^-1); Marsh 1991, "
-                                            "pk-dossier §4.2"),
+      positive("k10", 0.119 * 60.0, "1/h",
+               "elimination rate constant (0.119 min^-1); Marsh 1991, "
+               "pk-dossier §4.2"),
+      positive("k12", 0.112 * 60.0, "1/h",
+               "transfer rate central -> V2 (0.112 min^-1); Marsh 1991, "
+               "pk-dossier §4.2"),
+      positive("k13", 0.0419 * 60.0, "1/h",
+               "transfer rate central -> V3 (0.0419 min^-1; cran/tci codes "
+               "0.042); Marsh 1991, pk-dossier §4.2"),
+      positive("k21", 0.055 * 60.0, "1/h",
+               "transfer rate V2 -> central (0.055 min^-1); Marsh 1991, "
+               "pk-dossier §4.2"),
+      positive("k31", 0.0033 * 60.0, "1/h",
+               "transfer rate V3 -> central (0.0033 min^-1); Marsh 1991, "
+               "pk-dossier §4.2"),
   };
   propofol::set_layout(*spec, 3);
   spec->covariates = {"weight_kg"};

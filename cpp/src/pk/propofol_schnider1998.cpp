@@ -29,25 +29,32 @@ std::shared_ptr<const ModuleSpec> make_spec() {
       positive("V1", 4.27, "L", "central volume; Schnider 1998, pk-dossier §4.2"),
       positive("V2", 18.9, "L", "first peripheral volume at 53 y; Schnider 1998, pk-dossier §4.2"),
       positive("V3", 238.0, "L", "second peripheral volume; Schnider 1998, pk-dossier §4.2"),
-      positive("CL", 1.89 * 60.0, "L/h", "clearance at 77 kg, LBM 59 kg, 177 cm (1.89 L/min); Schnider 1998, "
-                                         "pk-dossier §4.2"),
-      positive("Q2", 1.29 * 60.0, "L/h", "intercompartmental clearance to V2 at 53 y (1.29 L/min); "
-                                         "Schnider 1998, pk-dossier §4.2"),
-      positive("Q3", 0.836 * 60.0, "L/h", "intercompartmental clearance to V3 (0.836 L/min); Schnider 1998, "
-                                          "pk-dossier §4.2"),
+      positive("CL", 1.89 * 60.0, "L/h",
+               "clearance at 77 kg, LBM 59 kg, 177 cm (1.89 L/min); Schnider 1998, "
+               "pk-dossier §4.2"),
+      positive("Q2", 1.29 * 60.0, "L/h",
+               "intercompartmental clearance to V2 at 53 y (1.29 L/min); "
+               "Schnider 1998, pk-dossier §4.2"),
+      positive("Q3", 0.836 * 60.0, "L/h",
+               "intercompartmental clearance to V3 (0.836 L/min); Schnider 1998, "
+               "pk-dossier §4.2"),
       real("V2_age", -0.391, "L/y", "V2 + V2_age (AGE - 53); Schnider 1998, pk-dossier §4.2"),
-      real("CL_weight", 0.0456 * 60.0, "L/h/kg", "CL + CL_weight (WT - 77) (0.0456 L/min/kg); Schnider 1998, "
-                                                 "pk-dossier §4.2 (cran/tci codes (LBM - 77) here, which we "
-                                                 "take to be a typo)"),
-      real("CL_lbm", -0.0681 * 60.0, "L/h/kg", "CL + CL_lbm (LBM - 59), LBM by James (-0.0681 L/min/kg); "
-                                               "Schnider 1998, pk-dossier §4.2"),
+      real("CL_weight", 0.0456 * 60.0, "L/h/kg",
+           "CL + CL_weight (WT - 77) (0.0456 L/min/kg); Schnider 1998, "
+           "pk-dossier §4.2 (cran/tci codes (LBM - 77) here, which we "
+           "take to be a typo)"),
+      real("CL_lbm", -0.0681 * 60.0, "L/h/kg",
+           "CL + CL_lbm (LBM - 59), LBM by James (-0.0681 L/min/kg); "
+           "Schnider 1998, pk-dossier §4.2"),
       real("CL_height", 0.0264 * 60.0, "L/h/cm",
            "CL + CL_height (HT - 177) (0.0264 L/min/cm); Schnider 1998, pk-dossier §4.2"),
-      real("Q2_age", -0.024 * 60.0, "L/h/y", "Q2 + Q2_age (AGE - 53) (-0.024 L/min/y); Schnider 1998, "
-                                             "pk-dossier §4.2"),
-      positive("CL_iiv", 1.0, "1", "[A] multiplier carrying the log-normal IIV of the whole covariate-"
-                                   "adjusted CL (the covariate terms are additive, so the random effect "
-                                   "cannot sit on the intercept); leave at 1"),
+      real("Q2_age", -0.024 * 60.0, "L/h/y",
+           "Q2 + Q2_age (AGE - 53) (-0.024 L/min/y); Schnider 1998, "
+           "pk-dossier §4.2"),
+      positive("CL_iiv", 1.0, "1",
+               "[A] multiplier carrying the log-normal IIV of the whole covariate-"
+               "adjusted CL (the covariate terms are additive, so the random effect "
+               "cannot sit on the intercept); leave at 1"),
       iiv("V1", 0.0404),
       iiv("V3", 0.1435),
       iiv("CL", 0.1005),
