@@ -12,18 +12,27 @@ void LinearPk::publish(const double* x, SignalBus& bus) const {
     if (o.publish) bus[o.signal] = o.scale * x[o.state];
 }
 
+void LinearPk::flow(std::size_t from, std::size_t to, double k, Modulation m) {
+  flows_.push_back({from, to, k, m});
+  auto& rates = rates_[static_cast<int>(m)];
+  if (rates.empty()) rates.assign(n_ * n_, 0.0);
+  rates[from * n_ + from] -= k;
+  rates[to * n_ + from] += k;
+}
+
 void LinearPk::rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const {
-  std::fill(dx, dx + n_, 0.0);
   const double il6 = bus[Signal::Il6PgMl];
-  const double inflammation = e_il6_ > 0.0 && il6 > 0.0 ? 1.0 - e_il6_ * il6 / (il6 + il6_50_) : 1.0;
-  const double rise = 1.0 + rise_per_h_ * std::max(t - rise_since_h_, 0.0);
-  for (const auto& f : flows_) {
-    double k = f.k;
-    if (f.modulation == Modulation::Inflammation) k *= inflammation;
-    else if (f.modulation == Modulation::TimeRise) k *= rise;
-    const double flux = k * x[f.from];
-    dx[f.from] -= flux;
-    dx[f.to] += flux;
+  const double factor[3] = {1.0, e_il6_ > 0.0 && il6 > 0.0 ? 1.0 - e_il6_ * il6 / (il6 + il6_50_) : 1.0,
+                            1.0 + rise_per_h_ * std::max(t - rise_since_h_, 0.0)};
+  std::fill(dx, dx + n_, 0.0);
+  for (int m = 0; m < 3; ++m) {
+    if (rates_[m].empty()) continue;
+    const double* row = rates_[m].data();
+    for (std::size_t i = 0; i < n_; ++i, row += n_) {
+      double sum = 0.0;
+      for (std::size_t j = 0; j < n_; ++j) sum += row[j] * x[j];
+      dx[i] += factor[m] * sum;
+    }
   }
   if (dose_state_ >= 0) dx[dose_state_] += input_rate;
 }

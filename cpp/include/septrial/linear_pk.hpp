@@ -29,9 +29,7 @@ class LinearPk : public Module {
   LinearPk(std::size_t n_states, int dose_state) : n_(n_states), dose_state_(dose_state) {}
 
   /// First-order transfer of k (1/h) * amount(from) into `to`.
-  void flow(std::size_t from, std::size_t to, double k, Modulation m = Modulation::None) {
-    flows_.push_back({from, to, k, m});
-  }
+  void flow(std::size_t from, std::size_t to, double k, Modulation m = Modulation::None);
   void output(std::size_t state, double scale) { outputs_.push_back({state, scale, false, Signal::Count}); }
   void output_signal(std::size_t state, double scale, Signal s) {
     outputs_.push_back({state, scale, true, s});
@@ -63,6 +61,9 @@ class LinearPk : public Module {
   std::size_t n_;
   int dose_state_;
   std::vector<Flow> flows_;
+  /// The flows as dense rate matrices, one per Modulation (dx = sum_m factor_m M_m x): a small
+  /// matrix-vector product has no store-to-load chains and vectorises.
+  std::vector<double> rates_[3];
   std::vector<Output> outputs_;
   double e_il6_ = 0.0, il6_50_ = 1.0;
   double rise_per_h_ = 0.0, rise_since_h_ = 0.0;
