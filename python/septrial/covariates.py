@@ -21,14 +21,13 @@ RANGES = {"weight_kg": (0.0, 400.0), "height_cm": (30.0, 260.0), "age_y": (0.0, 
 SEXES = ("male", "female")
 
 
-def _sex_to_male(field: str, values: Any) -> np.ndarray:
-    s = pd.Series(values)
-    if s.dtype == bool:
-        return s.to_numpy(dtype=float)
-    bad = sorted({str(v) for v in s if v not in SEXES})
+def _sex_to_male(field: str, values: np.ndarray) -> np.ndarray:
+    if values.dtype == bool:
+        return values.astype(float)
+    bad = sorted({str(v) for v in values if v not in SEXES})
     if bad:
         raise ValueError(f"{field}: unknown value(s) {', '.join(bad)}; allowed: male, female")
-    return (s == "male").to_numpy(dtype=float)
+    return (values == "male").astype(float)
 
 
 def covariate_table(covariates: Mapping[str, Any] | pd.DataFrame | None) -> tuple[np.ndarray, bool]:
@@ -40,40 +39,43 @@ def covariate_table(covariates: Mapping[str, Any] | pd.DataFrame | None) -> tupl
     if covariates is None:
         covariates = {}
     if isinstance(covariates, pd.DataFrame):
-        frame, cohort = covariates, True
-        if len(frame) == 0:
+        if len(covariates) == 0:
             raise ValueError("covariates: the cohort table is empty")
+        columns = {k: covariates[k].to_numpy() for k in (*DEFAULTS, "male") if k in covariates}
+        n, cohort = len(covariates), True
     elif isinstance(covariates, Mapping):
         unknown = sorted(set(covariates) - set(DEFAULTS) - {"male"})
         if unknown:
             raise ValueError(
                 f"covariates.{unknown[0]}: unknown covariate; allowed: {', '.join(DEFAULTS)}"
             )
-        frame, cohort = pd.DataFrame([dict(covariates)], index=[0]), False
+        columns = {k: np.asarray([v]) for k, v in covariates.items()}
+        n, cohort = 1, False
     else:
         raise ValueError(
             f"covariates: expected a dict or a pandas DataFrame, got {type(covariates).__name__}"
         )
-    n = len(frame)
     out = np.empty((n, 5))
     for j, name in enumerate(("weight_kg", "height_cm", "age_y")):
-        col = frame[name].to_numpy(dtype=float) if name in frame else np.full(n, DEFAULTS[name])
+        try:
+            col = columns[name].astype(float) if name in columns else np.full(n, DEFAULTS[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"covariates.{name}: must be a number") from None
         lo, hi = RANGES[name]
-        bad = ~np.isfinite(col) | (col <= lo) | (col > hi)
-        if name == "age_y":
-            bad = ~np.isfinite(col) | (col < lo) | (col > hi)
+        low_ok = col >= lo if name == "age_y" else col > lo
+        bad = ~np.isfinite(col) | ~low_ok | (col > hi)
         if bad.any():
             value = col[np.argmax(bad)]
+            bracket = "[" if name == "age_y" else "("
             raise ValueError(
-                f"covariates.{name}: must be in ({lo:g}, {hi:g}], got {float(value)!r}"
+                f"covariates.{name}: must be in {bracket}{lo:g}, {hi:g}], got {float(value)!r}"
             )
         out[:, j] = col
-    if "sex" in frame:
-        out[:, 3] = _sex_to_male("covariates.sex", frame["sex"])
-    elif "male" in frame:
-        out[:, 3] = frame["male"].to_numpy(dtype=float)
+    if "sex" in columns:
+        out[:, 3] = _sex_to_male("covariates.sex", columns["sex"])
+    elif "male" in columns:
+        out[:, 3] = columns["male"].astype(float)
     else:
         out[:, 3] = 1.0 if DEFAULTS["sex"] == "male" else 0.0
-    opioids = frame["opioids"] if "opioids" in frame else pd.Series([DEFAULTS["opioids"]] * n)
-    out[:, 4] = opioids.astype(bool).to_numpy(dtype=float)
+    out[:, 4] = columns["opioids"].astype(bool) if "opioids" in columns else DEFAULTS["opioids"]
     return out, cohort
