@@ -152,3 +152,21 @@ def test_models_and_parameter_tables_are_described():
         septrial.simulate("sepsis_esketamine", times_h=[1.0], params={"omega2_CL": 0.1})
     df = septrial.simulate("sepsis_esketamine", times_h=[1.0], params={"Q_NK": 40.0})
     assert len(df) == 1
+
+
+def test_repeated_boluses_add_up_like_single_ones():
+    from septrial.dosing import repeat
+
+    doses = repeat(septrial.Bolus("drug", 10.0, "mg", 1.0), every_h=6.0, count=3)
+    assert [d.time_h for d in doses] == [1.0, 7.0, 13.0]
+    t = [0.5, 1.0, 7.0, 20.0]
+    df = septrial.simulate(
+        "linear_1cmt", doses=doses, times_h=t, params={"V1": 10, "CL": 2}, rtol=1e-10, atol=1e-12
+    )
+    k = 0.2
+    expected = [
+        sum(10 / 10 * np.exp(-k * (ti - d.time_h)) for d in doses if d.time_h <= ti) for ti in t
+    ]
+    np.testing.assert_allclose(df["drug_mg_l"], expected, rtol=1e-7)
+    with pytest.raises(ValueError, match="count"):
+        repeat(doses[0], 6.0, 0)

@@ -150,3 +150,18 @@ def regimen_tables(
         np.asarray(boluses, dtype=float).reshape(-1, 4),
         np.asarray(infusions, dtype=float).reshape(-1, 5),
     )
+
+
+def repeat(dose: Bolus | Infusion, every_h: float, count: int) -> list[Bolus | Infusion]:
+    """``count`` copies of a bolus or infusion, ``every_h`` hours apart (e.g. a loading bolus
+    repeated, or daily infusions with breaks)."""
+    from dataclasses import replace
+
+    _check_number("every_h", every_h)
+    if int(count) < 1:
+        raise ValueError(f"count: must be >= 1, got {count!r}")
+    if isinstance(dose, Bolus):
+        return [replace(dose, time_h=dose.time_h + k * every_h) for k in range(int(count))]
+    if isinstance(dose, Infusion):
+        return [replace(dose, start_h=dose.start_h + k * every_h) for k in range(int(count))]
+    raise ValueError(f"dose: expected a Bolus or an Infusion, got {type(dose).__name__}")
