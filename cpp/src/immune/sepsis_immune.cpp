@@ -92,6 +92,9 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(positive("D_H", 0.4688, "D", "damage halving the mHLA-DR set point;" + cal));
   p.push_back(positive("k_H", 0.1, "1/h", "mHLA-DR relaxation rate;" + cal));
   p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
+  p.push_back(real("D_H_age_effect", 0.0, "1/decade",
+                   "[A] age link to immunoparalysis: D_H x exp(-D_H_age_effect (age_y - 60)/10); 0 = off. "
+                   "ETASS: early mHLA-DR <= 30% in 32% of >= 60 y vs 16% of < 60 y (MODEL.md §7)"));
   p.push_back(positive("L_n", 1000.0, "cells/uL", "[A] healthy CD4 count"));
   p.push_back(nonnegative("k_L", 0.01, "1/h", "[A] CD4 recovery rate"));
   p.push_back(nonnegative("k_apo", 0.01834, "1/h", "maximal damage-driven CD4 loss;" + cal));
@@ -144,14 +147,15 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"N", "N*-units", "activated phagocytes"},
                        {"D", "D-units", "tissue damage"},
                        {"CA", "CA-units", "slow anti-inflammatory mediators"}};
-  spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates&, const ModuleContext&) {
+  spec->covariates = {"age_y"};
+  spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates& cov, const ModuleContext&) {
     auto q = [&](const char* n) { return param(*s, v, n); };
-    const Readouts o{
-        q("k_6"),   q("k_T"),           q("k_10"),         q("w_6"),   q("w_10"),  q("w_T"),
-        q("a_6"),   q("a_T"),           q("a_10"),         q("H_n"),   q("D_H"),   q("k_H"),
-        q("E_H"),   q("L_n"),           q("k_L"),          q("k_apo"), q("D_L"),   q("SOFA_chronic"),
-        q("S_max"), q("D_S"),           q("h0"),           q("beta"),  q("I_max"), q("IC50"),
-        q("g"),     q("propofol_Imax"), q("propofol_EC50")};
+    Readouts o{q("k_6"),   q("k_T"),           q("k_10"),         q("w_6"),   q("w_10"),  q("w_T"),
+               q("a_6"),   q("a_T"),           q("a_10"),         q("H_n"),   q("D_H"),   q("k_H"),
+               q("E_H"),   q("L_n"),           q("k_L"),          q("k_apo"), q("D_L"),   q("SOFA_chronic"),
+               q("S_max"), q("D_S"),           q("h0"),           q("beta"),  q("I_max"), q("IC50"),
+               q("g"),     q("propofol_Imax"), q("propofol_EC50")};
+    o.D_H *= std::exp(-q("D_H_age_effect") * (cov.age_y - 60.0) / 10.0);
     return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o);
   };
   return spec;
