@@ -64,6 +64,15 @@ class ModelInfo:
         """The full name of a parameter given by its full or (unambiguous) bare name."""
         return self.parameter_names[self.resolve(name, field)]
 
+    def check_values(self, index: int, values: np.ndarray, field: str = "params") -> None:
+        """Vectorised range check; the message names the first offending value."""
+        p = self.parameters[index]
+        lo_ok = values >= p["lower"] if p["lower_inclusive"] else values > p["lower"]
+        hi_ok = values <= p["upper"] if p["upper_inclusive"] else values < p["upper"]
+        bad = ~(np.isfinite(values) & lo_ok & hi_ok)
+        if bad.any():
+            self.check_value(index, float(values[np.argmax(bad)]), field)
+
     def check_value(self, index: int, value: float, field: str = "params") -> None:
         p = self.parameters[index]
         lo_ok = value >= p["lower"] if p["lower_inclusive"] else value > p["lower"]
@@ -88,8 +97,7 @@ class ModelInfo:
                     f"params.{name}: needs a scalar or one value per patient ({n}), "
                     f"got shape {column.shape}"
                 )
-            for v in np.unique(column):
-                self.check_value(j, float(v))
+            self.check_values(j, column)
             matrix[:, j] = column
         return matrix
 

@@ -121,7 +121,8 @@ def simulate(
     Returns
     -------
     DataFrame with ``time_h`` and one column per observable (e.g. ``esketamine_ng_ml``); a cohort
-    adds a ``patient`` column. ``df.attrs["status"]`` lists per-patient solver status.
+    adds a ``patient`` column. ``df.attrs["failures"]`` maps failed patients to the solver's
+    reason (their rows are NaN); a single patient's failure raises :class:`SimulationError`.
     """
     info = model_info(model)
     if method not in METHODS:
@@ -176,10 +177,9 @@ def simulate(
     frame.insert(0, "time_h", np.tile(t, n))
     if cohort:
         frame.insert(0, "patient", np.repeat(np.arange(n), len(t)))
-    frame.attrs["status"] = [
-        {"patient": i, "ok": ok, "reason": reason, "steps": steps}
-        for i, (ok, reason, steps) in enumerate(status)
-    ]
+    # Only failures are listed (pandas copies attrs on every operation: keep them small).
+    frame.attrs["failures"] = {i: reason for i, (ok, reason, _) in enumerate(status) if not ok}
+    frame.attrs["steps"] = np.array([steps for _, _, steps in status])  # accepted solver steps
     frame.attrs["model"] = info.name
     return frame
 

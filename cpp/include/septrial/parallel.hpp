@@ -28,6 +28,11 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
                          int poll_ms = 50) {
   const std::size_t workers =
       std::max<std::size_t>(1, std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads))));
+  if (n == 1) {  // a single item runs on the calling thread: no thread start-up for one patient
+    body(0);
+    control.done = 1;
+    return;
+  }
   std::atomic<std::size_t> next{0};
   std::exception_ptr first_error;
   std::mutex error_mutex;
