@@ -122,14 +122,25 @@ def machine_facts() -> dict[str, Any]:
     except AttributeError:
         usable = os.cpu_count()
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=False,
-        ).stdout.strip() or None
-        dirty = bool(subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=False,
-        ).stdout.strip())
+        commit = (
+            subprocess.run(
+                ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+            or None
+        )
+        dirty = bool(
+            subprocess.run(
+                ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
     versions = {
@@ -190,8 +201,9 @@ def otto_case() -> Case:
     grid = np.arange(0.0, 97.0, 1.0)
     end = ms.OTTO_INFUSION_END_H
     i_end = int(np.searchsorted(grid, end))  # grid[i_end] == 72
-    dose = septrial.Infusion(drug="esketamine", rate=ms.OTTO_RATE_MG_H, unit="mg/h", start_h=0,
-                             duration_h=end)
+    dose = septrial.Infusion(
+        drug="esketamine", rate=ms.OTTO_RATE_MG_H, unit="mg/h", start_h=0, duration_h=end
+    )
 
     def septrial_kwargs(n: int) -> dict[str, Any]:
         return {"covariates": _cohort(n), "doses": [dose]}
@@ -205,8 +217,9 @@ def otto_case() -> Case:
         pi = {**ms.OTTO_TYPICAL, **{k: float(v[i]) for k, v in p.items()}}
         make, observe = ms.otto_rhs_factory(pi)
         kw = {"method": method, "rtol": rtol, "atol": atol, "vectorized": True}
-        s1 = solve_ivp(make(ms.OTTO_RATE_MG_H), (0.0, end), np.zeros(5), t_eval=grid[: i_end + 1],
-                       **kw)
+        s1 = solve_ivp(
+            make(ms.OTTO_RATE_MG_H), (0.0, end), np.zeros(5), t_eval=grid[: i_end + 1], **kw
+        )
         s2 = solve_ivp(make(0.0), (end, grid[-1]), s1.y[:, -1], t_eval=grid[i_end:], **kw)
         if not (s1.success and s2.success):
             raise RuntimeError(f"solve_ivp {method} failed: {s1.message} / {s2.message}")
@@ -224,8 +237,10 @@ def otto_case() -> Case:
         septrial_kwargs=septrial_kwargs,
         rr_set=rr_set,
         scipy_solve=scipy_solve,
-        notes=["per patient: log-normal V1, CL, V_NK, CL_NK with the IIV covariance of MODEL.md "
-               "§2; 70 kg"],
+        notes=[
+            "per patient: log-normal V1, CL, V_NK, CL_NK with the IIV covariance of MODEL.md "
+            "§2; 70 kg"
+        ],
     )
 
 
@@ -242,8 +257,16 @@ def reynolds_case() -> Case:
     def scipy_solve(p, i, method, rtol=RTOL, atol=ATOL):
         pi = {**ms.REYNOLDS_TYPICAL, "k_pg": float(p["k_pg"][i])}
         y0 = np.array([float(p["P0"][i]), 0.0, 0.0, ms.REYNOLDS_CA0])
-        s = solve_ivp(ms.reynolds_rhs_factory(pi), (0.0, grid[-1]), y0, t_eval=grid,
-                      method=method, rtol=rtol, atol=atol, vectorized=True)
+        s = solve_ivp(
+            ms.reynolds_rhs_factory(pi),
+            (0.0, grid[-1]),
+            y0,
+            t_eval=grid,
+            method=method,
+            rtol=rtol,
+            atol=atol,
+            vectorized=True,
+        )
         if not s.success:
             raise RuntimeError(f"solve_ivp {method} failed: {s.message}")
         return s.y.T, s.nfev
@@ -273,8 +296,16 @@ def run_septrial(case: Case, p: dict[str, np.ndarray], n: int, method: str, thre
     kwargs = case.septrial_kwargs(n)
 
     def go():
-        df = septrial.simulate(case.septrial_model, times_h=case.grid, params=params,
-                               method=method, rtol=RTOL, atol=ATOL, threads=threads, **kwargs)
+        df = septrial.simulate(
+            case.septrial_model,
+            times_h=case.grid,
+            params=params,
+            method=method,
+            rtol=RTOL,
+            atol=ATOL,
+            threads=threads,
+            **kwargs,
+        )
         return df
 
     def finish(df):
@@ -342,8 +373,14 @@ def bench_case(case: Case, sizes: dict[str, int], repeats: int, seed: int, log) 
     specs: list[tuple[str, str, str, int, int, Any]] = [
         ("septrial", "septrial", "dopri5", 1, n_s, run_septrial(case, p, n_s, "dopri5", 1)),
         ("septrial_t2", "septrial", "dopri5", 2, n_s, run_septrial(case, p, n_s, "dopri5", 2)),
-        ("septrial_ros", "septrial", "rosenbrock4", 1, n_s,
-         run_septrial(case, p, n_s, "rosenbrock4", 1)),
+        (
+            "septrial_ros",
+            "septrial",
+            "rosenbrock4",
+            1,
+            n_s,
+            run_septrial(case, p, n_s, "rosenbrock4", 1),
+        ),
     ]
     rr_skipped = None
     if _roadrunner() is None:
@@ -351,10 +388,22 @@ def bench_case(case: Case, sizes: dict[str, int], repeats: int, seed: int, log) 
         log(f"  {case.key}: roadrunner skipped: {rr_skipped}")
     else:
         specs += [
-            ("rr_bdf", "libroadrunner", "CVODE BDF (stiff)", 1, n_r,
-             run_roadrunner(case, p, n_r, stiff=True)),
-            ("rr_adams", "libroadrunner", "CVODE Adams", 1, n_r,
-             run_roadrunner(case, p, n_r, stiff=False)),
+            (
+                "rr_bdf",
+                "libroadrunner",
+                "CVODE BDF (stiff)",
+                1,
+                n_r,
+                run_roadrunner(case, p, n_r, stiff=True),
+            ),
+            (
+                "rr_adams",
+                "libroadrunner",
+                "CVODE Adams",
+                1,
+                n_r,
+                run_roadrunner(case, p, n_r, stiff=False),
+            ),
         ]
     specs += [
         ("scipy_lsoda", "SciPy solve_ivp", "LSODA", 1, n_p, run_scipy(case, p, n_p, "LSODA")),
@@ -379,18 +428,27 @@ def bench_case(case: Case, sizes: dict[str, int], repeats: int, seed: int, log) 
         out, work = runner[1](results[label])
         outputs[label] = out
         median = statistics.median(times[label])
-        rows.append({
-            "label": label, "tool": tool, "solver": solver, "threads": threads, "n": n,
-            "seconds_median": median, "seconds_all": times[label], "patients_per_s": n / median,
-            "work_per_patient": work,
-        })
+        rows.append(
+            {
+                "label": label,
+                "tool": tool,
+                "solver": solver,
+                "threads": threads,
+                "n": n,
+                "seconds_median": median,
+                "seconds_all": times[label],
+                "patients_per_s": n / median,
+                "work_per_patient": work,
+            }
+        )
         log(f"    {tool} {solver} threads={threads} n={n}: {n / median:,.0f} patients/s")
 
     # A reference solution at tight tolerances, on the patients every tool ran.
     n_ref = min(r["n"] for r in rows)
     log(f"  {case.key}: reference {REF_METHOD} rtol {REF_RTOL:g} atol {REF_ATOL:g}, n={n_ref} ...")
-    reference = np.stack([case.scipy_solve(p, i, REF_METHOD, REF_RTOL, REF_ATOL)[0]
-                          for i in range(n_ref)])
+    reference = np.stack(
+        [case.scipy_solve(p, i, REF_METHOD, REF_RTOL, REF_ATOL)[0] for i in range(n_ref)]
+    )
 
     # Agreement with septrial (dopri5, 1 thread) on the patients both ran, and accuracy against
     # the reference; the thread count must not change septrial's results at all.
@@ -420,11 +478,22 @@ def bench_case(case: Case, sizes: dict[str, int], repeats: int, seed: int, log) 
         go, _ = run_septrial(case, p, n, "dopri5", 1)
         seconds.append(timed(go, max(5, repeats))[0])
     per_patient = (seconds[-1] - seconds[0]) / (ns[-1] - 1) if ns[-1] > 1 else seconds[0]
-    scaling = {"n": ns, "seconds": seconds, "overhead_s": float(seconds[0] - per_patient),
-               "per_patient_s": float(per_patient)}
-    return {"key": case.key, "title": case.title, "notes": case.notes, "rows": rows,
-            "roadrunner_skipped": rr_skipped, "septrial_scaling": scaling,
-            "grid_points": len(case.grid), "outputs": list(case.outputs)}
+    scaling = {
+        "n": ns,
+        "seconds": seconds,
+        "overhead_s": float(seconds[0] - per_patient),
+        "per_patient_s": float(per_patient),
+    }
+    return {
+        "key": case.key,
+        "title": case.title,
+        "notes": case.notes,
+        "rows": rows,
+        "roadrunner_skipped": rr_skipped,
+        "septrial_scaling": scaling,
+        "grid_points": len(case.grid),
+        "outputs": list(case.outputs),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,8 +521,9 @@ def summary_ratios(result: dict[str, Any]) -> dict[str, dict[str, float]]:
         rr = [rows[k]["patients_per_s"] for k in ("rr_bdf", "rr_adams") if k in rows]
         if rr:
             d["vs_best_roadrunner"] = s / max(rr)
-        d["vs_best_scipy"] = s / max(rows[k]["patients_per_s"] for k in ("scipy_lsoda",
-                                                                          "scipy_rk45"))
+        d["vs_best_scipy"] = s / max(
+            rows[k]["patients_per_s"] for k in ("scipy_lsoda", "scipy_rk45")
+        )
         d["threads2_speedup"] = rows["septrial_t2"]["patients_per_s"] / s
         out[case["key"]] = d
     return out
@@ -466,7 +536,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         "# Benchmarks: septrial against libroadrunner and SciPy",
         "",
         "Written by `python benchmarks/bench_peers.py"
-        + (" --quick" if result["quick"] else "") + "`; do not edit by hand. "
+        + (" --quick" if result["quick"] else "")
+        + "`; do not edit by hand. "
         "All numbers come from one process run; ratios are computed within that run.",
         "",
     ]
@@ -476,7 +547,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"- Machine: {m['cpu']}, {m['usable_cpus']} usable of {m['logical_cpus']} logical CPUs; "
         f"{m['platform']}",
         f"- Versions: septrial {v['septrial']} (commit {m['git_commit'] or '?'}"
-        + (", with uncommitted changes" if m["git_dirty"] else "") + f"), Python {v['python']}, "
+        + (", with uncommitted changes" if m["git_dirty"] else "")
+        + f"), Python {v['python']}, "
         f"NumPy {v['numpy']}, SciPy {v['scipy']}, pandas {v['pandas']}, "
         f"libroadrunner {v['libroadrunner'] or 'not installed'}",
         f"- Date: {m['date_utc']}; tolerances rtol {RTOL:g}, atol {ATOL:g} in every tool; "
@@ -496,8 +568,11 @@ def render_markdown(result: dict[str, Any]) -> str:
     ratios = summary_ratios(result)
     for case in result["cases"]:
         r = ratios[case["key"]]
-        rr = (f"**{r['vs_best_roadrunner']:.1f}×** libroadrunner's best configuration and "
-              if "vs_best_roadrunner" in r else "")
+        rr = (
+            f"**{r['vs_best_roadrunner']:.1f}×** libroadrunner's best configuration and "
+            if "vs_best_roadrunner" in r
+            else ""
+        )
         lines.append(
             f"- {case['key']}: septrial (dopri5, 1 thread) runs {rr}"
             f"**{r['vs_best_scipy']:.0f}×** SciPy's best solver in patients per second per core"
@@ -509,8 +584,10 @@ def render_markdown(result: dict[str, Any]) -> str:
         verdict = "; ".join(
             f"{'**met**' if g >= 10 else '**not met**'} on {k} ({g:.1f}×)" for k, g in goal.items()
         )
-        lines += ["", "DESIGN.md's goal (≥ 10× libroadrunner's patients per second per core): "
-                  f"{verdict}."]
+        lines += [
+            "",
+            f"DESIGN.md's goal (≥ 10× libroadrunner's patients per second per core): {verdict}.",
+        ]
     lines.append("")
     for case in result["cases"]:
         lines += [f"## {case['title']}", ""]
@@ -522,9 +599,15 @@ def render_markdown(result: dict[str, Any]) -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for r in case["rows"]:
-            ratio = "1 (reference)" if r["label"] == "septrial" else (
-                f"{r['ratio_septrial_over_tool']:.2f}×" if r["tool"] == "septrial"
-                else f"**{r['ratio_septrial_over_tool']:.1f}×**")
+            ratio = (
+                "1 (reference)"
+                if r["label"] == "septrial"
+                else (
+                    f"{r['ratio_septrial_over_tool']:.2f}×"
+                    if r["tool"] == "septrial"
+                    else f"**{r['ratio_septrial_over_tool']:.1f}×**"
+                )
+            )
             diff = "–" if r["label"] == "septrial" else f"{r['agreement']:.1e}"
             if r.get("bitwise_equal_to_1_thread"):
                 diff = "0 (bitwise equal)"
@@ -595,23 +678,37 @@ def render_markdown(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny cohorts (smoke test, seconds)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="markdown report (default docs/benchmarks.md; quick: "
-                         "benchmarks/results/benchmarks_quick.md)")
-    ap.add_argument("--json", type=Path, default=None,
-                    help="raw results (default benchmarks/results/bench_peers[_quick].json)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="markdown report (default docs/benchmarks.md; quick: "
+        "benchmarks/results/benchmarks_quick.md)",
+    )
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="raw results (default benchmarks/results/bench_peers[_quick].json)",
+    )
     ap.add_argument("--n-septrial", type=int, default=None)
     ap.add_argument("--n-roadrunner", type=int, default=None)
     ap.add_argument("--n-scipy", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--models", default="otto2021,reynolds2006",
-                    help="comma-separated subset of otto2021, reynolds2006")
+    ap.add_argument(
+        "--models",
+        default="otto2021,reynolds2006",
+        help="comma-separated subset of otto2021, reynolds2006",
+    )
     ap.add_argument("-q", "--silent", action="store_true")
     args = ap.parse_args(argv)
 
-    sizes = ({"septrial": 40, "roadrunner": 8, "scipy": 4} if args.quick
-             else {"septrial": 2000, "roadrunner": 500, "scipy": 100})
+    sizes = (
+        {"septrial": 40, "roadrunner": 8, "scipy": 4}
+        if args.quick
+        else {"septrial": 2000, "roadrunner": 500, "scipy": 100}
+    )
     for tool in sizes:
         given = getattr(args, f"n_{tool}")
         if given is not None:
@@ -621,8 +718,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 1:
         ap.error("--repeats: must be >= 1")
     suffix = "_quick" if args.quick else ""
-    out = args.out or (HERE / "results" / "benchmarks_quick.md" if args.quick
-                       else REPO / "docs" / "benchmarks.md")
+    out = args.out or (
+        HERE / "results" / "benchmarks_quick.md" if args.quick else REPO / "docs" / "benchmarks.md"
+    )
     json_path = args.json or HERE / "results" / f"bench_peers{suffix}.json"
     cases = {"otto2021": otto_case, "reynolds2006": reynolds_case}
     wanted = [k.strip() for k in args.models.split(",") if k.strip()]
@@ -635,9 +733,15 @@ def main(argv: list[str] | None = None) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     result: dict[str, Any] = {
-        "quick": args.quick, "repeats": args.repeats, "seed": args.seed, "sizes": sizes,
-        "rtol": RTOL, "atol": ATOL, "agreement_limit": AGREEMENT_LIMIT,
-        "machine": machine_facts(), "cases": [],
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "seed": args.seed,
+        "sizes": sizes,
+        "rtol": RTOL,
+        "atol": ATOL,
+        "agreement_limit": AGREEMENT_LIMIT,
+        "machine": machine_facts(),
+        "cases": [],
     }
     for k in wanted:
         result["cases"].append(bench_case(cases[k](), sizes, args.repeats, args.seed, log))

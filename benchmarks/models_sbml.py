@@ -19,7 +19,11 @@ import numpy as np
 # --------------------------------------------------------------------------------------------
 
 _BINOPS = {
-    ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide", ast.Pow: "power",
+    ast.Add: "plus",
+    ast.Sub: "minus",
+    ast.Mult: "times",
+    ast.Div: "divide",
+    ast.Pow: "power",
 }
 _CMPOPS = {ast.Gt: "gt", ast.GtE: "geq", ast.Lt: "lt", ast.LtE: "leq"}
 
@@ -38,12 +42,18 @@ def _mathml(node: ast.AST) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return f"<cn>{float(node.value)!r}</cn>"
     if isinstance(node, ast.Name):
-        return "<csymbol encoding='text' definitionURL='http://www.sbml.org/sbml/symbols/time'>" \
-            "time</csymbol>" if node.id == "time" else f"<ci>{node.id}</ci>"
+        return (
+            "<csymbol encoding='text' definitionURL='http://www.sbml.org/sbml/symbols/time'>"
+            "time</csymbol>"
+            if node.id == "time"
+            else f"<ci>{node.id}</ci>"
+        )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "clamp":
         x = _mathml(node.args[0])
-        return (f"<piecewise><piece>{x}<apply><gt/>{x}<cn>0</cn></apply></piece>"
-                f"<otherwise><cn>0</cn></otherwise></piecewise>")
+        return (
+            f"<piecewise><piece>{x}<apply><gt/>{x}<cn>0</cn></apply></piece>"
+            f"<otherwise><cn>0</cn></otherwise></piecewise>"
+        )
     raise ValueError(f"unsupported expression: {ast.dump(node)}")
 
 
@@ -110,8 +120,17 @@ class OdeModel:
 # --------------------------------------------------------------------------------------------
 
 OTTO_TYPICAL = {
-    "V1": 133.0, "V2": 187.0, "V3": 98.8, "CL": 95.2, "Q2": 23.2, "Q3": 157.0, "fm": 1.0,
-    "V_NK": 98.6, "CL_NK": 57.7, "Vp_NK": 160.0, "Q_NK": 42.8,
+    "V1": 133.0,
+    "V2": 187.0,
+    "V3": 98.8,
+    "CL": 95.2,
+    "Q2": 23.2,
+    "Q3": 157.0,
+    "fm": 1.0,
+    "V_NK": 98.6,
+    "CL_NK": 57.7,
+    "Vp_NK": 160.0,
+    "Q_NK": 42.8,
 }
 #: IIV of MODEL.md §2: (V1, CL) and (V_NK, CL_NK) are correlated log-normal pairs.
 OTTO_OMEGA = {
@@ -191,10 +210,27 @@ def otto_rhs_factory(p: dict[str, float]):
 # --------------------------------------------------------------------------------------------
 
 REYNOLDS_TYPICAL = {
-    "k_pg": 0.6, "p_inf": 20.0, "k_pm": 0.6, "s_m": 0.005, "mu_m": 0.002, "k_mp": 0.01,
-    "k_pn": 1.8, "k_np": 0.1, "k_nn": 0.01, "k_nd": 0.02, "s_nr": 0.08, "mu_nr": 0.12,
-    "mu_n": 0.05, "k_dn": 0.35, "x_dn": 0.06, "mu_d": 0.02, "c_inf": 0.28, "s_c": 0.0125,
-    "k_cn": 0.04, "k_cnd": 48.0, "mu_c": 0.1,
+    "k_pg": 0.6,
+    "p_inf": 20.0,
+    "k_pm": 0.6,
+    "s_m": 0.005,
+    "mu_m": 0.002,
+    "k_mp": 0.01,
+    "k_pn": 1.8,
+    "k_np": 0.1,
+    "k_nn": 0.01,
+    "k_nd": 0.02,
+    "s_nr": 0.08,
+    "mu_nr": 0.12,
+    "mu_n": 0.05,
+    "k_dn": 0.35,
+    "x_dn": 0.06,
+    "mu_d": 0.02,
+    "c_inf": 0.28,
+    "s_c": 0.0125,
+    "k_cn": 0.04,
+    "k_cnd": 48.0,
+    "mu_c": 0.1,
 }
 REYNOLDS_P0 = 1.0
 REYNOLDS_CA0 = 0.125
@@ -210,7 +246,9 @@ def reynolds_model() -> OdeModel:
         states={"P": REYNOLDS_P0, "N": 0.0, "D": 0.0, "CA": REYNOLDS_CA0},
         parameters=dict(REYNOLDS_TYPICAL),
         helpers={
-            "Pc": "clamp(P)", "Nc": "clamp(N)", "Dc": "clamp(D)",
+            "Pc": "clamp(P)",
+            "Nc": "clamp(N)",
+            "Dc": "clamp(D)",
             "inh": "1 + (CA / c_inf) ** 2",
             "fN": "Nc / inh",
             "Rr": "(k_nn * Nc + k_np * Pc + k_nd * Dc) / inh",
@@ -219,7 +257,7 @@ def reynolds_model() -> OdeModel:
         },
         rates={
             "P": "k_pg * Pc * (1 - Pc / p_inf) - k_pm * s_m * Pc / (mu_m + k_mp * Pc)"
-                 " - k_pn * fN * Pc",
+            " - k_pn * fN * Pc",
             "N": "s_nr * Rr / (mu_nr + Rr) - mu_n * Nc",
             "D": "k_dn * fs - mu_d * Dc",
             "CA": "s_c + k_cn * fc / (1 + fc) - mu_c * CA",
@@ -240,10 +278,12 @@ def reynolds_patients(n: int, seed: int) -> dict[str, np.ndarray]:
 
 def reynolds_rhs_factory(p: dict[str, float]):
     """Vectorised RHS of the Reynolds core; y of shape (4,) or (4, k)."""
-    k_pg, p_inf, k_pm, s_m, mu_m, k_mp = (p[k] for k in ("k_pg", "p_inf", "k_pm", "s_m", "mu_m",
-                                                          "k_mp"))
-    k_pn, k_np, k_nn, k_nd, s_nr, mu_nr = (p[k] for k in ("k_pn", "k_np", "k_nn", "k_nd", "s_nr",
-                                                          "mu_nr"))
+    k_pg, p_inf, k_pm, s_m, mu_m, k_mp = (
+        p[k] for k in ("k_pg", "p_inf", "k_pm", "s_m", "mu_m", "k_mp")
+    )
+    k_pn, k_np, k_nn, k_nd, s_nr, mu_nr = (
+        p[k] for k in ("k_pn", "k_np", "k_nn", "k_nd", "s_nr", "mu_nr")
+    )
     mu_n, k_dn, x_dn6, mu_d, c_inf = p["mu_n"], p["k_dn"], p["x_dn"] ** 6, p["mu_d"], p["c_inf"]
     s_c, k_cn, k_cnd, mu_c = p["s_c"], p["k_cn"], p["k_cnd"], p["mu_c"]
 
@@ -255,11 +295,15 @@ def reynolds_rhs_factory(p: dict[str, float]):
         fn6 = fn**6
         fs = fn6 / (x_dn6 + fn6)
         fc = (n + k_cnd * d) / inh
-        return np.array([
-            k_pg * pp * (1.0 - pp / p_inf) - k_pm * s_m * pp / (mu_m + k_mp * pp) - k_pn * fn * pp,
-            s_nr * r / (mu_nr + r) - mu_n * n,
-            k_dn * fs - mu_d * d,
-            s_c + k_cn * fc / (1.0 + fc) - mu_c * ca,
-        ])
+        return np.array(
+            [
+                k_pg * pp * (1.0 - pp / p_inf)
+                - k_pm * s_m * pp / (mu_m + k_mp * pp)
+                - k_pn * fn * pp,
+                s_nr * r / (mu_nr + r) - mu_n * n,
+                k_dn * fs - mu_d * d,
+                s_c + k_cn * fc / (1.0 + fc) - mu_c * ca,
+            ]
+        )
 
     return rhs

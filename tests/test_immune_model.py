@@ -249,10 +249,12 @@ def test_variability_depends_only_on_seed_and_patient_index():
 
 def test_optional_age_link_lowers_hla_dr_in_the_old():
     t = [36.0]
-    young = septrial.simulate("sepsis_esketamine", {"age_y": 30}, times_h=t,
-                              params={"D_H_age_effect": 0.3})
-    old = septrial.simulate("sepsis_esketamine", {"age_y": 80}, times_h=t,
-                            params={"D_H_age_effect": 0.3})
+    young = septrial.simulate(
+        "sepsis_esketamine", {"age_y": 30}, times_h=t, params={"D_H_age_effect": 0.3}
+    )
+    old = septrial.simulate(
+        "sepsis_esketamine", {"age_y": 80}, times_h=t, params={"D_H_age_effect": 0.3}
+    )
     off = [septrial.simulate("sepsis_esketamine", {"age_y": a}, times_h=t) for a in (30, 80)]
     assert old["hla_dr_abc"].iloc[0] < young["hla_dr_abc"].iloc[0]
     assert off[0]["hla_dr_abc"].iloc[0] == off[1]["hla_dr_abc"].iloc[0]  # off by default
