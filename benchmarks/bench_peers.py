@@ -191,6 +191,7 @@ class Case:
     rr_set: Callable[[Any, dict[str, np.ndarray], int], None]
     scipy_solve: Callable[..., tuple[np.ndarray, int]]
     notes: list[str] = field(default_factory=list)
+    linear: bool = False  # septrial can also solve it exactly (method="exact")
 
 
 def _cohort(n: int) -> pd.DataFrame:
@@ -227,6 +228,7 @@ def otto_case() -> Case:
         return observe(y), s1.nfev + s2.nfev
 
     return Case(
+        linear=True,
         key="otto2021",
         title="Otto 2021 esketamine + norketamine PK (5 states), 4.9 mg/h for 72 h, hourly 0-96 h",
         septrial_model="esketamine_otto2021",
@@ -382,6 +384,9 @@ def bench_case(case: Case, sizes: dict[str, int], repeats: int, seed: int, log) 
             run_septrial(case, p, n_s, "rosenbrock4", 1),
         ),
     ]
+    if case.linear:
+        exact = run_septrial(case, p, n_s, "exact", 1)
+        specs.append(("septrial_exact", "septrial", "exact (closed form)", 1, n_s, exact))
     rr_skipped = None
     if _roadrunner() is None:
         rr_skipped = "libroadrunner is not installed (pip install septrial[bench])"
@@ -525,6 +530,8 @@ def summary_ratios(result: dict[str, Any]) -> dict[str, dict[str, float]]:
             rows[k]["patients_per_s"] for k in ("scipy_lsoda", "scipy_rk45")
         )
         d["threads2_speedup"] = rows["septrial_t2"]["patients_per_s"] / s
+        if "septrial_exact" in rows and rr:
+            d["exact_vs_best_roadrunner"] = rows["septrial_exact"]["patients_per_s"] / max(rr)
         out[case["key"]] = d
     return out
 
@@ -578,6 +585,12 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"**{r['vs_best_scipy']:.0f}×** SciPy's best solver in patients per second per core"
             + ("" if rr else " (libroadrunner not measured)")
             + f"; 2 threads give {r['threads2_speedup']:.2f}× one thread."
+            + (
+                f' Its exact linear solver (`method="exact"`, no step-size error) runs '
+                f"**{r['exact_vs_best_roadrunner']:.1f}×** libroadrunner."
+                if "exact_vs_best_roadrunner" in r
+                else ""
+            )
         )
     goal = {c["key"]: ratios[c["key"]].get("vs_best_roadrunner") for c in result["cases"]}
     if goal and all(g is not None for g in goal.values()):

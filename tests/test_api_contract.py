@@ -170,3 +170,20 @@ def test_repeated_boluses_add_up_like_single_ones():
     np.testing.assert_allclose(df["drug_mg_l"], expected, rtol=1e-7)
     with pytest.raises(ValueError, match="count"):
         repeat(doses[0], 6.0, 0)
+
+
+def test_exact_method_refuses_nonlinear_models():
+    with pytest.raises(ValueError, match="exact"):
+        septrial.simulate("reynolds2006", times_h=[1.0], method="exact")
+    with pytest.raises(ValueError, match="exact"):
+        septrial.simulate(
+            "esketamine_otto2021", times_h=[1.0], method="exact", params={"E_il6_CL": 0.2}
+        )
+    # a composition of linear PK models is linear too
+    df = septrial.simulate(
+        "esketamine_propofol",
+        times_h=[1.0, 2.0],
+        method="exact",
+        doses=[septrial.Infusion("propofol", 2.0, "mg/kg/h")],
+    )
+    assert df["propofol_mg_l"].iloc[1] > df["propofol_mg_l"].iloc[0] > 0

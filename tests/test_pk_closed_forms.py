@@ -26,7 +26,7 @@ from reference.closed_forms import (
     otto2021_individual,
 )
 
-METHODS = ["dopri5", "rosenbrock4"]
+METHODS = ["dopri5", "rosenbrock4", "exact"]
 TIGHT = {"rtol": 1e-10, "atol": 1e-12, "max_steps": 1_000_000}
 RTOL = 1e-6
 

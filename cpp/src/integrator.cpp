@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "septrial/errors.hpp"
+#include "septrial/exact_linear.hpp"
 
 namespace septrial {
 
@@ -24,7 +25,8 @@ void SolverOptions::validate() const {
 SolverOptions::Method SolverOptions::parse_method(const std::string& name) {
   if (name == "dopri5") return Method::Dopri5;
   if (name == "rosenbrock4") return Method::Rosenbrock4;
-  throw InputError("method", "unknown method '" + name + "'; allowed: dopri5, rosenbrock4");
+  if (name == "exact") return Method::Exact;
+  throw InputError("method", "unknown method '" + name + "'; allowed: dopri5, rosenbrock4, exact");
 }
 
 namespace {
@@ -154,6 +156,10 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
                               double* crossing_time, const double* initial_state) {
   SolveStatus status;  // steps are counted even when the patient fails
   if (times.empty()) return status;
+  if (options.method == SolverOptions::Method::Exact) {
+    if (crossing) throw InputError("method", "'exact' cannot locate events; use 'rosenbrock4'");
+    return integrate_linear_exactly(patient, t_start, times, sink, initial_state);
+  }
   const std::size_t n = patient.n_states();
   try {
     if (options.method == SolverOptions::Method::Dopri5) {

@@ -37,6 +37,18 @@ void LinearPk::rhs(double t, const double* x, double* dx, const SignalBus& bus, 
   if (dose_state_ >= 0) dx[dose_state_] += input_rate;
 }
 
+bool LinearPk::linear_system(const SignalBus&, double* A, std::size_t ld) const {
+  // Time-invariant only when no flow is scaled by inflammation or time.
+  if (e_il6_ > 0.0 || rise_per_h_ != 0.0) return false;
+  for (std::size_t i = 0; i < n_; ++i) std::fill(A + i * ld, A + i * ld + n_, 0.0);
+  for (const auto& rates : rates_) {
+    if (rates.empty()) continue;
+    for (std::size_t i = 0; i < n_; ++i)
+      for (std::size_t j = 0; j < n_; ++j) A[i * ld + j] += rates[i * n_ + j];
+  }
+  return true;
+}
+
 void LinearPk::observe(double, const double* x, const SignalBus&, double* out) const {
   for (std::size_t i = 0; i < outputs_.size(); ++i) out[i] = outputs_[i].scale * x[outputs_[i].state];
 }

@@ -128,6 +128,19 @@ void Patient::observe(double t, const double* x, double* out) const {
   }
 }
 
+bool Patient::linear_system(double* A, double* b) const {
+  const std::size_t n = n_states_;
+  std::fill(A, A + n * n, 0.0);
+  std::fill(b, b + n, 0.0);
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    const std::size_t o = model_->state_offsets()[c];
+    if (!modules_[c]->linear_system(bus_, A + o * n + o, n)) return false;
+    const int s = modules_[c]->dose_state();
+    if (s >= 0) b[o + static_cast<std::size_t>(s)] = rates_[c];
+  }
+  return true;
+}
+
 std::vector<std::pair<std::string, double>> Patient::structural() const {
   std::vector<std::pair<std::string, double>> all;
   const auto& comps = model_->components();

@@ -17,7 +17,7 @@ from septrial.progress import progress_callback
 
 __all__ = ["simulate", "models", "model_info", "individual_parameters", "SimulationError"]
 
-METHODS = ("dopri5", "rosenbrock4")
+METHODS = ("dopri5", "rosenbrock4", "exact")
 
 
 class SimulationError(RuntimeError):
@@ -114,7 +114,9 @@ def simulate(
     residual_error : add the model's residual (assay) error to the observables.
     initial_state : starting amounts by state name (default: the model's own initial state).
     states : also return the state columns.
-    method, rtol, atol, max_steps : solver: "dopri5" (explicit, adaptive) or "rosenbrock4" (stiff).
+    method, rtol, atol, max_steps : solver: "dopri5" (explicit, adaptive), "rosenbrock4" (stiff),
+        or "exact" (closed-form solution between dose changes; linear PK models only, where it is
+        both faster and free of step-size error).
     threads : worker threads for a cohort (default: all cores); results do not depend on it.
     progress : show a tqdm progress bar.
 

@@ -13,7 +13,7 @@
 namespace septrial {
 
 struct SolverOptions {
-  enum class Method { Dopri5, Rosenbrock4 };
+  enum class Method { Dopri5, Rosenbrock4, Exact };
   Method method = Method::Dopri5;
   double rtol = 1e-6;
   double atol = 1e-9;
@@ -21,7 +21,7 @@ struct SolverOptions {
   double first_step_h = 1e-3;
 
   void validate() const;
-  static Method parse_method(const std::string& name);  ///< "dopri5" | "rosenbrock4"
+  static Method parse_method(const std::string& name);  ///< "dopri5" | "rosenbrock4" | "exact"
 };
 
 /// Per-patient outcome: a failed patient does not abort a cohort.

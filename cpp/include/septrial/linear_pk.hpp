@@ -50,6 +50,7 @@ class LinearPk : public Module {
   void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const override;
   void observe(double t, const double* x, const SignalBus& bus, double* out) const override;
   int dose_state() const override { return dose_state_; }
+  bool linear_system(const SignalBus& bus, double* A, std::size_t ld) const override;
   std::vector<std::pair<std::string, double>> structural() const override { return structural_; }
 
  private:

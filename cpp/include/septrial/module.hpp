@@ -35,6 +35,11 @@ class Module {
   virtual void observe(double t, const double* x, const SignalBus& bus, double* out) const = 0;
   /// State receiving boluses and infusions, or -1 when the module takes no doses.
   virtual int dose_state() const { return -1; }
+  /// For linear time-invariant modules: writes d(dx)/dx of this module (row-major, leading
+  /// dimension ld) and returns true; false when the module is nonlinear or time-varying.
+  virtual bool linear_system(const SignalBus& /*bus*/, double* /*A*/, std::size_t /*ld*/) const {
+    return false;
+  }
   /// Covariate-adjusted structural parameters (e.g. V1, CL in L and L/h) for reports and tests.
   virtual std::vector<std::pair<std::string, double>> structural() const { return {}; }
 };

@@ -39,6 +39,9 @@ class Patient {
   void apply_boluses(double t, double* x) const;
   void rhs(double t, const double* x, double* dx) const;
   void observe(double t, const double* x, double* out) const;
+  /// The whole system as dx/dt = A x + b when every module is linear and time-invariant; false
+  /// otherwise. `b` holds the current dosing rates (set_rates_from).
+  bool linear_system(double* A, double* b) const;
   /// Covariate-adjusted structural parameters, qualified with the component prefix.
   std::vector<std::pair<std::string, double>> structural() const;
 
