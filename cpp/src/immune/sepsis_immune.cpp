@@ -84,12 +84,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(nonnegative("w_6", 2.3, "pg/mL", "healthy IL-6; volunteer median (immune-dossier §3.1)"));
   p.push_back(nonnegative("w_10", 2.4, "pg/mL", "healthy IL-10; volunteer median (immune-dossier §3.1)"));
   p.push_back(nonnegative("w_T", 5.0, "pg/mL", "[A] healthy TNF-a"));
-  p.push_back(nonnegative("a_6", 3148.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
+  p.push_back(nonnegative("a_6", 3158.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_T", 150.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_10", 18.52, "pg/mL/h", "IL-10 production gain per CA above rest;" + cal));
   p.push_back(
       positive("H_n", 32616.0, "AB/C", "recovered mHLA-DR; 6-month median of survivors (Zorio 2017)"));
-  p.push_back(positive("D_H", 0.4688, "D", "damage halving the mHLA-DR set point;" + cal));
+  p.push_back(positive("D_H", 0.4689, "D", "damage halving the mHLA-DR set point;" + cal));
   p.push_back(positive("k_H", 0.1, "1/h", "mHLA-DR relaxation rate;" + cal));
   p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
   p.push_back(real("D_H_age_effect", 0.0, "1/decade",
@@ -97,12 +97,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                    "ETASS: early mHLA-DR <= 30% in 32% of >= 60 y vs 16% of < 60 y (MODEL.md §7)"));
   p.push_back(positive("L_n", 1000.0, "cells/uL", "[A] healthy CD4 count"));
   p.push_back(nonnegative("k_L", 0.01, "1/h", "[A] CD4 recovery rate"));
-  p.push_back(nonnegative("k_apo", 0.01834, "1/h", "maximal damage-driven CD4 loss;" + cal));
+  p.push_back(nonnegative("k_apo", 0.01839, "1/h", "maximal damage-driven CD4 loss;" + cal));
   p.push_back(positive("D_L", 2.0, "D", "damage giving half-maximal CD4 loss;" + cal));
   p.push_back(nonnegative("SOFA_chronic", 1.0, "points", "pre-existing (chronic) SOFA;" + cal));
-  p.push_back(nonnegative("S_max", 14.82, "points", "maximal acute SOFA from damage;" + cal));
+  p.push_back(nonnegative("S_max", 14.83, "points", "maximal acute SOFA from damage;" + cal));
   p.push_back(positive("D_S", 3.0, "D", "damage giving half of S_max;" + cal));
-  p.push_back(nonnegative("h0", 6.059e-06, "1/h", "baseline death hazard;" + cal));
+  p.push_back(nonnegative("h0", 6.085e-06, "1/h", "baseline death hazard;" + cal));
   p.push_back(real("beta", 0.3, "1/D", "damage dependence of the death hazard;" + cal));
   p.push_back(
       fraction("I_max", 0.5, "[A] maximal esketamine inhibition; sweep 0-0.8, 0 = null (MODEL.md §6)"));
@@ -115,8 +115,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
   add_reynolds_random_effects(*spec);
   p.push_back(
-      nonnegative("omega2_a_6", 2.37, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
-  p.push_back(nonnegative("omega2_a_T", 2.37, "1", "residual IIV of a_T;" + cal));
+      nonnegative("omega2_a_6", 2.379, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
+  p.push_back(nonnegative("omega2_a_T", 2.379, "1", "residual IIV of a_T;" + cal));
   p.push_back(nonnegative("omega2_D_H", 0.0, "1", "IIV of D_H towards an mHLA-DR ln-SD of 0.6;" + cal));
   p.push_back(nonnegative("omega2_L_n", 0.1, "1", "[A] IIV of healthy CD4 count"));
   spec->random_effects.push_back({"a_6", "omega2_a_6"});
