@@ -39,7 +39,10 @@ def test_stubtest_passes(tmp_path: Path) -> None:
     package_parent = str(Path(_core.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    env["MYPYPATH"] = package_parent
+    # A source tree must be on mypy's path; an installed package is found in site-packages,
+    # which mypy refuses to see in MYPYPATH.
+    if "site-packages" not in Path(package_parent).parts:
+        env["MYPYPATH"] = package_parent
     proc = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "septrial._core"]
         + ["--allowlist", str(allowlist), "--mypy-config-file", str(config)],
