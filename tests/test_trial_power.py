@@ -227,3 +227,9 @@ def test_variants_can_share_pools(scenario):
     half = septrial.Scenario.load("nct04843982_half_dose")
     c = power_curve(half, n_per_arm=[10], n_trials=60, seed=12, pools=pools)
     assert len(c.table) == 1
+
+
+def test_arm_doses_must_start_at_randomisation(scenario):
+    bad = scenario.with_changes({"arms.1.doses.0.anchor": "icu"})
+    with pytest.raises(ValueError, match=r"arms\[1\]\.doses\[0\]\.anchor"):
+        bad.engine()

@@ -61,6 +61,7 @@ Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, cons
   };
   auto add = [&](const DoseRule& d, double factor_after_rand) {
     const double start = anchor_time(d.anchor) + d.start_h;
+    if (!std::isfinite(start)) return;  // anchored after the phase being simulated
     if (d.bolus) {
       const double f = start >= t_rand ? factor_after_rand : 1.0;
       if (start > boluses_after_h) r.boluses.push_back({d.drug, start, d.amount * f, d.per_kg});

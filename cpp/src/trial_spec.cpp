@@ -137,7 +137,14 @@ TrialEngine::TrialEngine(const json& spec) {
     arm.name = arms[a].value("name", "arm" + std::to_string(a));
     const json doses = arms[a].value("doses", json::array());
     for (std::size_t i = 0; i < doses.size(); ++i) {
-      arm.doses.push_back(parse_dose(doses[i], *model_, path + ".doses[" + std::to_string(i) + "]"));
+      const std::string dose_path = path + ".doses[" + std::to_string(i) + "]";
+      arm.doses.push_back(parse_dose(doses[i], *model_, dose_path));
+      // A randomised arm cannot act before randomisation; earlier doses belong in "background".
+      if (arm.doses.back().anchor != DoseRule::Anchor::Randomisation) {
+        throw InputError(dose_path + ".anchor",
+                         "arm doses start at randomisation; allowed: randomisation "
+                         "(put doses given before it in background)");
+      }
     }
     if (arms[a].contains("background_factor")) {
       for (const auto& [drug, f] : arms[a].at("background_factor").items()) {
