@@ -218,6 +218,8 @@ def _pool_power(
             ci=ci,
         )
         pw.insert(0, "analysis", item["name"])
+        # the intervals cover the resampling only: keep n well below the pool (n <= pool / 4)
+        pw["pool_per_arm"] = len(ctrl)
         out.append(pw)
     return pd.concat(out, ignore_index=True)
 
