@@ -144,6 +144,22 @@ def test_models_lists_the_contract_models():
     assert not missing, missing
 
 
+def simulate_linear(model, params, spec, times, method, initial_state=None):
+    """The engine on a neutral dose scenario, with states, at tight tolerances."""
+    return septrial.simulate(
+        model=model,
+        covariates={"weight_kg": 70.0},
+        doses=to_septrial(spec),
+        times_h=times,
+        params=params,
+        initial_state=initial_state,
+        variability=False,
+        states=True,
+        method=method,
+        **TIGHT,
+    )
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 @pytest.mark.parametrize("model_key", sorted(MODEL_PARAMS))
@@ -151,17 +167,7 @@ def test_linear_matches_closed_form(model_key, scenario, method):
     model, params = MODEL_PARAMS[model_key]
     spec = SCENARIOS[scenario]
     times = output_times(spec)
-    df = septrial.simulate(
-        model=model,
-        covariates={"weight_kg": 70.0},
-        doses=to_septrial(spec),
-        times_h=times,
-        params=params,
-        variability=False,
-        states=True,
-        method=method,
-        **TIGHT,
-    )
+    df = simulate_linear(model, params, spec, times, method)
     ref = amounts_piecewise(params, to_segments(spec), times)
     np.testing.assert_allclose(df["time_h"].to_numpy(), times, rtol=0, atol=0)
     assert_rel(df["drug_mg_l"], ref[:, 0] / params["V1"], f"{model_key}/{method} drug_mg_l")
@@ -180,18 +186,7 @@ def test_linear_nonzero_start_matches_closed_form(model_key, initial, method):
         init = {k: v for k, v in init.items() if int(k[1]) <= n}
     spec = SCENARIOS["pumplog"]
     times = output_times(spec)
-    df = septrial.simulate(
-        model=model,
-        covariates={"weight_kg": 70.0},
-        doses=to_septrial(spec),
-        times_h=times,
-        params=params,
-        initial_state=init,
-        variability=False,
-        states=True,
-        method=method,
-        **TIGHT,
-    )
+    df = simulate_linear(model, params, spec, times, method, initial_state=init)
     ref = amounts_piecewise(params, to_segments(spec), times, init)
     assert_rel(df["drug_mg_l"], ref[:, 0] / params["V1"], f"{model_key}/{method} drug_mg_l")
     for i in range(n):
