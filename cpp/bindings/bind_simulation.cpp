@@ -13,40 +13,6 @@ using septrial::bindings::Array;
 
 namespace {
 
-septrial::Covariates covariates_from(const double* c) {
-  septrial::Covariates cov;
-  cov.weight_kg = c[0];
-  cov.height_cm = c[1];
-  cov.age_y = c[2];
-  cov.male = c[3] != 0.0;
-  cov.opioids = c[4] != 0.0;
-  return cov;
-}
-
-/// boluses: k x 4 (drug, time_h, amount, per_kg); infusions: k x 5 (drug, start_h, end_h, rate, per_kg).
-int drug_from(double code) {
-  if (!std::isfinite(code) || code < 0 || code > 1e6)
-    throw septrial::InputError("doses.drug", "bad drug index");
-  return static_cast<int>(code);
-}
-
-std::shared_ptr<const septrial::Regimen> regimen_from(const Array& boluses, const Array& infusions) {
-  auto r = std::make_shared<septrial::Regimen>();
-  if (boluses.size() > 0 && (boluses.ndim() != 2 || boluses.shape(1) != 4))
-    throw septrial::InputError("doses", "bolus table must be k x 4");
-  if (infusions.size() > 0 && (infusions.ndim() != 2 || infusions.shape(1) != 5))
-    throw septrial::InputError("doses", "infusion table must be k x 5");
-  for (py::ssize_t i = 0; boluses.size() > 0 && i < boluses.shape(0); ++i) {
-    const double* b = boluses.data(i, 0);
-    r->boluses.push_back({drug_from(b[0]), b[1], b[2], b[3] != 0.0});
-  }
-  for (py::ssize_t i = 0; infusions.size() > 0 && i < infusions.shape(0); ++i) {
-    const double* f = infusions.data(i, 0);
-    r->infusions.push_back({drug_from(f[0]), f[1], f[2], f[3], f[4] != 0.0});
-  }
-  return r;
-}
-
 py::dict model_info(const std::string& name) {
   auto model = septrial::find_model(name);
   py::list params;
@@ -72,23 +38,22 @@ py::dict model_info(const std::string& name) {
                   py::arg("components") = components);
 }
 
-py::tuple simulate(const std::string& model_name, const Array& covariates, const Array& params,
-                   const std::vector<std::pair<Array, Array>>& regimens,
+py::tuple simulate(const std::string& model_name, const py::dict& covariates, const Array& params,
+                   const std::vector<septrial::Regimen>& regimens,
                    const py::array_t<std::int64_t>& regimen_of, const Array& times,
-                   const py::object& initial_states, const std::string& method, double rtol, double atol,
-                   std::size_t max_steps, bool variability, bool residual_error, bool include_states,
-                   std::uint64_t seed, std::uint64_t first_index, int threads, const py::object& progress) {
+                   const py::object& initial_states, const septrial::SolverOptions& solver, bool variability,
+                   bool residual_error, bool include_states, std::uint64_t seed, std::uint64_t first_index,
+                   int threads, const py::object& progress) {
   septrial::BatchRequest req;
   req.model = septrial::find_model(model_name);
   const auto n_params = static_cast<py::ssize_t>(req.model->parameters().size());
-  if (covariates.ndim() != 2 || covariates.shape(1) != 5)
-    throw septrial::InputError("covariates", "must be n x 5");
-  const py::ssize_t n = covariates.shape(0);
+  auto cov = septrial::bindings::covariates_from(covariates);
+  const auto n = static_cast<py::ssize_t>(cov.size());
   if (params.ndim() != 2 || params.shape(0) != n || params.shape(1) != n_params)
     throw septrial::InputError("params", "must be n_patients x n_parameters");
   if (regimen_of.size() != n) throw septrial::InputError("doses", "one regimen index per patient");
   std::vector<std::shared_ptr<const septrial::Regimen>> built;
-  for (const auto& r : regimens) built.push_back(regimen_from(r.first, r.second));
+  for (const auto& r : regimens) built.push_back(std::make_shared<const septrial::Regimen>(r));
   Array init;
   const auto n_states = static_cast<py::ssize_t>(req.model->states().size());
   if (!initial_states.is_none()) {
@@ -98,7 +63,7 @@ py::tuple simulate(const std::string& model_name, const Array& covariates, const
   }
   for (py::ssize_t i = 0; i < n; ++i) {
     septrial::PatientSpec ps;
-    ps.covariates = covariates_from(covariates.data(i, 0));
+    ps.covariates = cov[static_cast<std::size_t>(i)];
     ps.params.assign(params.data(i, 0), params.data(i, 0) + n_params);
     const auto k = regimen_of.at(i);
     if (k < 0 || static_cast<std::size_t>(k) >= built.size())
@@ -108,10 +73,7 @@ py::tuple simulate(const std::string& model_name, const Array& covariates, const
     req.patients.push_back(std::move(ps));
   }
   req.times_h = septrial::bindings::to_vector(times);
-  req.options.method = septrial::SolverOptions::parse_method(method);
-  req.options.rtol = rtol;
-  req.options.atol = atol;
-  req.options.max_steps = max_steps;
+  req.options = solver;
   req.variability = variability;
   req.residual_error = residual_error;
   req.include_states = include_states;
@@ -132,24 +94,60 @@ py::tuple simulate(const std::string& model_name, const Array& covariates, const
   return py::make_tuple(values, result.columns, status);
 }
 
-std::vector<std::pair<std::string, double>> structural(const std::string& model_name, const Array& covariates,
-                                                       const Array& params) {
+std::vector<std::pair<std::string, double>> structural(const std::string& model_name,
+                                                       const py::dict& covariates, const Array& params) {
   auto model = septrial::find_model(model_name);
-  if (covariates.size() != 5) throw septrial::InputError("covariates", "must have 5 values");
-  return septrial::structural_parameters(model, covariates_from(covariates.data()),
-                                         septrial::bindings::to_vector(params));
+  auto cov = septrial::bindings::covariates_from(covariates);
+  if (cov.size() != 1) throw septrial::InputError("covariates", "one patient");
+  return septrial::structural_parameters(model, cov[0], septrial::bindings::to_vector(params));
+}
+
+/// The declared range of parameter `index` checked for every value; the error names `field`.
+void check_parameter_values(const std::string& model_name, std::size_t index, const Array& values,
+                            const std::string& field) {
+  auto model = septrial::find_model(model_name);
+  if (index >= model->parameters().size()) throw septrial::InputError(field, "no such parameter");
+  const auto& p = model->parameters()[index];
+  for (py::ssize_t i = 0; i < values.size(); ++i) {
+    if (!p.admits(values.data()[i])) {
+      throw septrial::InputError(field + "." + p.name, "must be in " + p.range_text() + " " + p.unit +
+                                                           ", got " +
+                                                           septrial::format_number(values.data()[i]));
+    }
+  }
 }
 
 }  // namespace
 
 void bind_simulation(py::module_& m) {
+  using septrial::BolusDose;
+  using septrial::InfusionDose;
+  using septrial::Regimen;
+  py::class_<BolusDose>(m, "BolusDose", "An instantaneous dose; drug is an index into the model's drugs.")
+      .def(py::init<>())
+      .def_readwrite("drug", &BolusDose::drug)
+      .def_readwrite("time_h", &BolusDose::time_h)
+      .def_readwrite("amount", &BolusDose::amount)
+      .def_readwrite("per_kg", &BolusDose::per_kg);
+  py::class_<InfusionDose>(m, "InfusionDose", "A constant-rate infusion on [start_h, end_h).")
+      .def(py::init<>())
+      .def_readwrite("drug", &InfusionDose::drug)
+      .def_readwrite("start_h", &InfusionDose::start_h)
+      .def_readwrite("end_h", &InfusionDose::end_h)
+      .def_readwrite("rate", &InfusionDose::rate)
+      .def_readwrite("per_kg", &InfusionDose::per_kg);
+  py::class_<Regimen>(m, "Regimen")
+      .def(py::init<>())
+      .def_readwrite("boluses", &Regimen::boluses)
+      .def_readwrite("infusions", &Regimen::infusions);
   m.def("models", &septrial::model_names, "Names of the registered models.");
   m.def("model_info", &model_info, py::arg("name"), "Parameters, states, observables and drugs of a model.");
-  m.def("covariate_names", &septrial::covariate_names, "Covariate columns, in the order simulate() expects.");
+  m.def("covariate_names", &septrial::covariate_names, "Covariate columns the engine reads, by name.");
   m.def("simulate", &simulate, py::arg("model"), py::arg("covariates"), py::arg("params"),
         py::arg("regimens"), py::arg("regimen_of"), py::arg("times"), py::arg("initial_states"),
-        py::arg("method"), py::arg("rtol"), py::arg("atol"), py::arg("max_steps"), py::arg("variability"),
-        py::arg("residual_error"), py::arg("include_states"), py::arg("seed"), py::arg("first_index"),
-        py::arg("threads"), py::arg("progress"));
+        py::arg("solver"), py::arg("variability"), py::arg("residual_error"), py::arg("include_states"),
+        py::arg("seed"), py::arg("first_index"), py::arg("threads"), py::arg("progress"));
   m.def("structural_parameters", &structural, py::arg("model"), py::arg("covariates"), py::arg("params"));
+  m.def("check_parameter_values", &check_parameter_values, py::arg("model"), py::arg("index"),
+        py::arg("values"), py::arg("field"), "Raises ValueError naming field.name for a value out of range.");
 }

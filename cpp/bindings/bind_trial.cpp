@@ -1,4 +1,6 @@
-// Bindings for the trial engine: JSON spec in, NumPy tables out (zero copy), GIL released.
+// Bindings for the trial engine: typed specification structs in, NumPy tables out (zero copy),
+// GIL released. The structs are plain data; every default and user-facing check lives in the
+// Python specification (septrial.spec), which fills every field.
 #include <pybind11/stl.h>
 
 #include "convert.hpp"
@@ -8,23 +10,11 @@
 
 namespace py = pybind11;
 using septrial::bindings::Array;
+using septrial::bindings::covariates_from;
 
 namespace {
 
-std::vector<septrial::Covariates> covariates_from(const Array& c) {
-  if (c.ndim() != 2 || c.shape(1) != 5) throw septrial::InputError("covariates", "must be n x 5");
-  std::vector<septrial::Covariates> out(static_cast<std::size_t>(c.shape(0)));
-  for (py::ssize_t i = 0; i < c.shape(0); ++i) {
-    const double* r = c.data(i, 0);
-    out[static_cast<std::size_t>(i)] = {r[0], r[1], r[2], r[3] != 0.0, r[4] != 0.0};
-  }
-  return out;
-}
-
-std::vector<std::uint64_t> indices_from(
-    const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& a) {
-  return std::vector<std::uint64_t>(a.data(), a.data() + a.size());
-}
+using U64Array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
 
 py::list status_list(const std::vector<septrial::SolveStatus>& status) {
   py::list out;
@@ -32,28 +22,108 @@ py::list status_list(const std::vector<septrial::SolveStatus>& status) {
   return out;
 }
 
+template <class Enum>
+void enum_from_names(py::module_& m, const char* name,
+                     const std::vector<std::pair<std::string, Enum>>& names) {
+  py::enum_<Enum> e(m, name);
+  for (const auto& [label, value] : names) e.value(label.c_str(), value);
+}
+
+void bind_specs(py::module_& m) {
+  using namespace septrial;
+  enum_from_names(m, "Anchor", anchor_names());
+  enum_from_names(m, "EndpointKind", endpoint_kind_names());
+  enum_from_names(m, "SolverMethod", method_names());
+
+  py::class_<DoseRule>(m, "DoseRule", "A protocol dose placed relative to a journey event.")
+      .def(py::init<>())
+      .def_readwrite("drug", &DoseRule::drug)
+      .def_readwrite("bolus", &DoseRule::bolus)
+      .def_readwrite("amount", &DoseRule::amount)
+      .def_readwrite("per_kg", &DoseRule::per_kg)
+      .def_readwrite("anchor", &DoseRule::anchor)
+      .def_readwrite("start_h", &DoseRule::start_h)
+      .def_readwrite("duration_h", &DoseRule::duration_h)
+      .def_readwrite("while_ventilated", &DoseRule::while_ventilated);
+  py::class_<ArmSpec>(m, "ArmSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ArmSpec::name)
+      .def_readwrite("doses", &ArmSpec::doses)
+      .def_readwrite("background_factor", &ArmSpec::background_factor);
+  py::class_<EndpointSpec>(m, "EndpointSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &EndpointSpec::name)
+      .def_readwrite("kind", &EndpointSpec::kind)
+      .def_readwrite("observable", &EndpointSpec::observable)
+      .def_readwrite("time_h", &EndpointSpec::time_h)
+      .def_readwrite("baseline_h", &EndpointSpec::baseline_h)
+      .def_readwrite("from_h", &EndpointSpec::from_h)
+      .def_readwrite("to_h", &EndpointSpec::to_h)
+      .def_readwrite("every_h", &EndpointSpec::every_h)
+      .def_readwrite("threshold", &EndpointSpec::threshold)
+      .def_readwrite("above", &EndpointSpec::above)
+      .def_property_readonly("flag_name", &EndpointSpec::flag_name);
+  py::class_<MeasurementSpec>(m, "MeasurementSpec")
+      .def(py::init<>())
+      .def_readwrite("assay_noise", &MeasurementSpec::assay_noise)
+      .def_readwrite("lloq", &MeasurementSpec::lloq);
+  py::class_<VentilationSpec>(m, "VentilationSpec")
+      .def(py::init<>())
+      .def_readwrite("p_ref", &VentilationSpec::p_ref)
+      .def_readwrite("sofa_ref", &VentilationSpec::sofa_ref)
+      .def_readwrite("odds_ratio_per_point", &VentilationSpec::odds_ratio_per_point)
+      .def_readwrite("duration_median_h", &VentilationSpec::duration_median_h)
+      .def_readwrite("duration_sdlog", &VentilationSpec::duration_sdlog);
+  py::class_<JourneySpec>(m, "JourneySpec")
+      .def(py::init<>())
+      .def_readwrite("t_icu_median_h", &JourneySpec::t_icu_median_h)
+      .def_readwrite("t_icu_sdlog", &JourneySpec::t_icu_sdlog)
+      .def_readwrite("screening_after_icu_h", &JourneySpec::screening_after_icu_h)
+      .def_readwrite("randomisation_delay_h", &JourneySpec::randomisation_delay_h)
+      .def_readwrite("follow_up_h", &JourneySpec::follow_up_h)
+      .def_readwrite("sepsis3_min_acute_sofa", &JourneySpec::sepsis3_min_acute_sofa)
+      .def_readwrite("max_attempts", &JourneySpec::max_attempts)
+      .def_readwrite("ventilation", &JourneySpec::ventilation);
+  py::class_<SolverOptions>(m, "SolverOptions")
+      .def(py::init<>())
+      .def_readwrite("method", &SolverOptions::method)
+      .def_readwrite("rtol", &SolverOptions::rtol)
+      .def_readwrite("atol", &SolverOptions::atol)
+      .def_readwrite("max_steps", &SolverOptions::max_steps);
+  py::class_<TrialSpec>(m, "TrialSpec", "Everything the trial engine needs, as typed data.")
+      .def(py::init<>())
+      .def_readwrite("model", &TrialSpec::model)
+      .def_readwrite("params", &TrialSpec::params)
+      .def_readwrite("variability", &TrialSpec::variability)
+      .def_readwrite("journey", &TrialSpec::journey)
+      .def_readwrite("background", &TrialSpec::background)
+      .def_readwrite("arms", &TrialSpec::arms)
+      .def_readwrite("endpoints", &TrialSpec::endpoints)
+      .def_readwrite("measurement", &TrialSpec::measurement)
+      .def_readwrite("solver", &TrialSpec::solver);
+  m.def(
+      "screen_quantities",
+      []() {
+        py::list out;
+        for (const auto& q : septrial::screen_quantities()) {
+          out.append(py::dict(py::arg("name") = q.name, py::arg("unit") = q.unit, py::arg("kind") = q.kind,
+                              py::arg("lower") = q.lower, py::arg("upper") = q.upper,
+                              py::arg("doc") = q.doc));
+        }
+        return out;
+      },
+      "The fixed columns of the screening table (phase A), with unit, kind and range.");
+}
+
 }  // namespace
 
 void bind_trial(py::module_& m) {
+  bind_specs(m);
   py::class_<septrial::TrialEngine>(m, "TrialEngine")
-      .def(py::init([](const std::string& spec) {
-             nlohmann::json j;
-             try {
-               j = nlohmann::json::parse(spec);
-             } catch (const nlohmann::json::parse_error& e) {
-               throw septrial::InputError("spec", e.what());
-             }
-             return std::make_unique<septrial::TrialEngine>(j);
-           }),
-           py::arg("spec_json"))
+      .def(py::init<const septrial::TrialSpec&>(), py::arg("spec"))
       .def_property_readonly("screen_columns", &septrial::TrialEngine::screen_columns)
       .def_property_readonly("treat_columns", &septrial::TrialEngine::treat_columns)
-      .def_property_readonly("arm_names",
-                             [](const septrial::TrialEngine& e) {
-                               std::vector<std::string> names;
-                               for (const auto& a : e.arms()) names.push_back(a.name);
-                               return names;
-                             })
+      .def_property_readonly("arm_names", &septrial::TrialEngine::arm_names)
       .def_property_readonly("observables",
                              [](const septrial::TrialEngine& e) {
                                std::vector<std::string> names;
@@ -64,11 +134,10 @@ void bind_trial(py::module_& m) {
                              [](const septrial::TrialEngine& e) { return e.model().states().size(); })
       .def(
           "screen",
-          [](const septrial::TrialEngine& e, const Array& covariates,
-             const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& indices,
+          [](const septrial::TrialEngine& e, const py::dict& covariates, const U64Array& indices,
              std::uint64_t seed, int threads, const py::object& progress) {
             auto cov = covariates_from(covariates);
-            auto idx = indices_from(indices);
+            std::vector<std::uint64_t> idx(indices.data(), indices.data() + indices.size());
             auto res = septrial::bindings::run_released(
                 [&](septrial::RunControl& c, const std::function<void()>& poll) {
                   return e.screen(cov, idx, seed, threads, c, poll);
@@ -85,15 +154,14 @@ void bind_trial(py::module_& m) {
           py::arg("progress") = py::none())
       .def(
           "treat",
-          [](const septrial::TrialEngine& e, const Array& covariates,
-             const py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>& indices,
+          [](const septrial::TrialEngine& e, const py::dict& covariates, const U64Array& indices,
              const py::array_t<int, py::array::c_style | py::array::forcecast>& attempts,
              const py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>& intubated,
              const Array& states, int arm, const std::vector<std::string>& override_names,
              const Array& overrides, const Array& grid_h, std::uint64_t seed, int threads,
              const py::object& progress) {
             auto cov = covariates_from(covariates);
-            auto idx = indices_from(indices);
+            std::vector<std::uint64_t> idx(indices.data(), indices.data() + indices.size());
             std::vector<int> att(attempts.data(), attempts.data() + attempts.size());
             std::vector<char> intu(intubated.data(), intubated.data() + intubated.size());
             auto st = septrial::bindings::to_vector(states);

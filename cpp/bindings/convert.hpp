@@ -7,6 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "septrial/covariates.hpp"
+#include "septrial/errors.hpp"
+
 namespace septrial::bindings {
 
 namespace py = pybind11;
@@ -27,6 +30,27 @@ inline py::array_t<double> to_numpy(std::vector<double>&& v, std::vector<py::ssi
 
 inline std::vector<double> to_vector(const Array& a) {
   return std::vector<double>(a.data(), a.data() + a.size());
+}
+
+/// Patients' covariates from named columns (septrial::covariate_names(), one array each).
+inline std::vector<Covariates> covariates_from(const py::dict& columns) {
+  const auto& names = covariate_names();
+  std::vector<Array> cols;
+  for (const auto& name : names) {
+    if (!columns.contains(name)) throw InputError("covariates." + name, "missing column");
+    cols.push_back(columns[py::str(name)].cast<Array>());
+  }
+  if (columns.size() != names.size()) throw InputError("covariates", "unexpected column");
+  const auto n = static_cast<std::size_t>(cols.front().size());
+  for (std::size_t k = 0; k < cols.size(); ++k)
+    if (static_cast<std::size_t>(cols[k].size()) != n)
+      throw InputError("covariates." + names[k], "one value per patient");
+  std::vector<Covariates> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto j = static_cast<py::ssize_t>(i);
+    out[i] = {cols[0].at(j), cols[1].at(j), cols[2].at(j), cols[3].at(j) != 0.0, cols[4].at(j) != 0.0};
+  }
+  return out;
 }
 
 }  // namespace septrial::bindings

@@ -13,7 +13,7 @@ std::shared_ptr<const ModelSpec> esketamine_propofol() {
                              {"propofol", find_module("propofol_eleveld2018")}});
 }
 
-/// The composed septic patient of MODEL.md §1-6: esketamine PK -> plasma concentration -> immune
+/// The composed septic patient (docs/model.md): esketamine PK -> plasma concentration -> immune
 /// inhibition; propofol PK (its immune effect off by default); IL-6 -> esketamine clearance
 /// (coupling off by default). The immune module keeps its own parameter names (P0, k_pg, ...).
 std::shared_ptr<const ModelSpec> sepsis_esketamine() {

@@ -6,21 +6,15 @@
 
 namespace septrial {
 
-namespace {
-void check_range(const std::string& field, double v, double lo, double hi, const char* unit) {
-  if (!std::isfinite(v) || v <= lo || v > hi) {
-    throw InputError(field, "must be in (" + format_number(lo) + ", " + format_number(hi) + "] " + unit +
-                                ", got " + format_number(v));
-  }
-}
-}  // namespace
-
 void Covariates::validate(const std::string& prefix) const {
-  check_range(prefix + ".weight_kg", weight_kg, 0.0, 400.0, "kg");
-  check_range(prefix + ".height_cm", height_cm, 30.0, 260.0, "cm");
-  if (!std::isfinite(age_y) || age_y < 0.0 || age_y > 120.0) {
-    throw InputError(prefix + ".age_y", "must be in [0, 120] years, got " + format_number(age_y));
-  }
+  // Invariants of the covariate formulas only; the plausible ranges users see are checked in
+  // Python (septrial.spec.covariates).
+  if (!std::isfinite(weight_kg) || weight_kg <= 0.0)
+    throw InputError(prefix + ".weight_kg", "must be finite and > 0 kg, got " + format_number(weight_kg));
+  if (!std::isfinite(height_cm) || height_cm <= 0.0)
+    throw InputError(prefix + ".height_cm", "must be finite and > 0 cm, got " + format_number(height_cm));
+  if (!std::isfinite(age_y) || age_y < 0.0)
+    throw InputError(prefix + ".age_y", "must be finite and >= 0 y, got " + format_number(age_y));
 }
 
 double Covariates::ffm_kg() const {
@@ -37,7 +31,7 @@ double Covariates::lbm_james_kg() const {
 }
 
 const std::vector<std::string>& covariate_names() {
-  static const std::vector<std::string> names{"weight_kg", "height_cm", "age_y", "sex", "opioids"};
+  static const std::vector<std::string> names{"weight_kg", "height_cm", "age_y", "male", "opioids"};
   return names;
 }
 

@@ -20,17 +20,12 @@ std::size_t time_index(const std::vector<double>& times, double t) {
 }
 }  // namespace
 
-EndpointSpec::Kind EndpointSpec::parse_kind(const std::string& s, const std::string& field) {
-  if (s == "value") return Kind::Value;
-  if (s == "change") return Kind::Change;
-  if (s == "log_ratio") return Kind::LogRatio;
-  if (s == "auc") return Kind::Auc;
-  if (s == "min") return Kind::Min;
-  if (s == "max") return Kind::Max;
-  if (s == "time_to") return Kind::TimeTo;
-  if (s == "event_by") return Kind::EventBy;
-  throw InputError(field, "unknown endpoint kind '" + s +
-                              "'; allowed: value, change, log_ratio, auc, min, max, time_to, event_by");
+const std::vector<std::pair<std::string, EndpointSpec::Kind>>& endpoint_kind_names() {
+  using K = EndpointSpec::Kind;
+  static const std::vector<std::pair<std::string, K>> names{
+      {"value", K::Value}, {"change", K::Change}, {"log_ratio", K::LogRatio}, {"auc", K::Auc},
+      {"min", K::Min},     {"max", K::Max},       {"time_to", K::TimeTo},     {"event_by", K::EventBy}};
+  return names;
 }
 
 std::vector<double> EndpointSpec::times() const {

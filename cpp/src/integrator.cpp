@@ -22,11 +22,11 @@ void SolverOptions::validate() const {
   if (max_steps == 0) throw InputError("max_steps", "must be >= 1");
 }
 
-SolverOptions::Method SolverOptions::parse_method(const std::string& name) {
-  if (name == "dopri5") return Method::Dopri5;
-  if (name == "rosenbrock4") return Method::Rosenbrock4;
-  if (name == "exact") return Method::Exact;
-  throw InputError("method", "unknown method '" + name + "'; allowed: dopri5, rosenbrock4, exact");
+const std::vector<std::pair<std::string, SolverOptions::Method>>& method_names() {
+  using M = SolverOptions::Method;
+  static const std::vector<std::pair<std::string, M>> names{
+      {"dopri5", M::Dopri5}, {"rosenbrock4", M::Rosenbrock4}, {"exact", M::Exact}};
+  return names;
 }
 
 namespace {

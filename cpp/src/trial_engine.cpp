@@ -13,12 +13,101 @@ namespace septrial {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-const std::vector<std::string> kScreenFixed{"attempts",  "t_icu_h",      "t_screen_h", "sofa_icu",    "sofa",
-                                            "intubated", "ventilated_h", "alive",      "death_time_h"};
+
+std::size_t observable_column(const ModelSpec& model, const std::string& name, const std::string& field) {
+  const auto& list = model.observables();
+  for (std::size_t c = 0; c < list.size(); ++c)
+    if (list[c].name == name) return c;
+  std::string allowed;
+  for (const auto& o : list) allowed += (allowed.empty() ? "" : ", ") + o.name;
+  throw InputError(field,
+                   "model '" + model.name() + "' has no observable '" + name + "'; allowed: " + allowed);
+}
 }  // namespace
 
+const std::vector<std::pair<std::string, DoseRule::Anchor>>& anchor_names() {
+  using A = DoseRule::Anchor;
+  static const std::vector<std::pair<std::string, A>> names{{"infection", A::Infection},
+                                                            {"icu", A::Icu},
+                                                            {"screening", A::Screening},
+                                                            {"randomisation", A::Randomisation}};
+  return names;
+}
+
+const std::vector<ScreenQuantity>& screen_quantities() {
+  static const std::vector<ScreenQuantity> q{
+      {"attempts", "1", "number", 0.0, kInf, "infections drawn before this septic ICU presentation"},
+      {"t_icu_h", "h", "number", 0.0, kInf, "ICU admission, hours after infection onset"},
+      {"t_screen_h", "h", "number", 0.0, kInf, "screening time, hours after infection onset"},
+      {"sofa_icu", "points", "number", 0.0, 24.0, "SOFA score at ICU admission"},
+      {"sofa", "points", "number", 0.0, 24.0, "SOFA score at screening"},
+      {"intubated", "", "bool", 0.0, 1.0, "invasively ventilated from ICU admission"},
+      {"ventilated_h", "h", "number", 0.0, kInf, "hours of invasive ventilation at screening"},
+      {"alive", "", "bool", 0.0, 1.0, "alive at screening"},
+      {"death_time_h", "h", "number", 0.0, kInf, "death before screening, hours after infection onset"}};
+  return q;
+}
+
+TrialEngine::TrialEngine(const TrialSpec& spec)
+    : model_(find_model(spec.model)), journey_(spec.journey), solver_(spec.solver) {
+  typical_ = model_->default_parameters();
+  for (const auto& [name, value] : spec.params) typical_[model_->parameter_index(name)] = value;
+  model_->validate_parameters(typical_);
+  variability_ = spec.variability;
+  journey_.validate();
+  solver_.validate();
+  background_ = resolve_doses(spec.background, "background");
+  if (spec.arms.empty()) throw InputError("arms", "at least one arm is required");
+  for (std::size_t a = 0; a < spec.arms.size(); ++a) {
+    const std::string path = "arms[" + std::to_string(a) + "]";
+    Arm arm{spec.arms[a].name, resolve_doses(spec.arms[a].doses, path + ".doses"), {}};
+    for (const auto& [drug, f] : spec.arms[a].background_factor) {
+      if (!(f >= 0) || !std::isfinite(f))
+        throw InputError(path + ".background_factor." + drug, "must be >= 0");
+      arm.background_factor.emplace_back(model_->drug_index(drug, path + ".background_factor"), f);
+    }
+    arm_names_.push_back(arm.name);
+    arms_.push_back(std::move(arm));
+  }
+  endpoints_ = spec.endpoints;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    auto& e = endpoints_[i];
+    const std::string path = "endpoints[" + std::to_string(i) + "]";
+    if (e.kind != EndpointSpec::Kind::EventBy)
+      e.column = observable_column(*model_, e.observable, path + ".observable");
+    if (!(e.every_h > 0)) throw InputError(path + ".every_h", "must be > 0 h");
+    if (!(e.to_h >= e.from_h)) throw InputError(path + ".to_h", "must be >= from_h");
+    if (!(e.time_h >= 0 && e.baseline_h >= 0 && e.from_h >= 0))
+      throw InputError(path, "times must be >= 0 h");
+  }
+  assay_noise_ = spec.measurement.assay_noise;
+  for (const auto& [obs, v] : spec.measurement.lloq) {
+    if (!(v >= 0) || !std::isfinite(v)) throw InputError("measurement.lloq." + obs, "must be >= 0");
+    lloq_.emplace_back(observable_column(*model_, obs, "measurement.lloq." + obs), v);
+  }
+  sofa_col_ = observable_column(*model_, "sofa", "model");
+  sofa_acute_col_ = observable_column(*model_, "sofa_acute", "model");
+  hazard_state_ = model_->state_index("cum_hazard_state", "model");
+}
+
+std::vector<TrialEngine::Dose> TrialEngine::resolve_doses(const std::vector<DoseRule>& rules,
+                                                          const std::string& path) const {
+  std::vector<Dose> out;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    const DoseRule& d = rules[i];
+    if (!std::isfinite(d.amount) || d.amount < 0)
+      throw InputError(p + (d.bolus ? ".dose" : ".rate"), "must be >= 0");
+    if (!std::isfinite(d.start_h) || d.start_h < 0) throw InputError(p + ".start_h", "must be >= 0 h");
+    if (std::isnan(d.duration_h) || d.duration_h < 0) throw InputError(p + ".duration_h", "must be >= 0 h");
+    out.push_back({d, model_->drug_index(d.drug, p)});
+  }
+  return out;
+}
+
 std::vector<std::string> TrialEngine::screen_columns() const {
-  auto cols = kScreenFixed;
+  std::vector<std::string> cols;
+  for (const auto& q : screen_quantities()) cols.push_back(q.name);
   for (const auto& o : model_->observables()) cols.push_back("screening_" + o.name);
   return cols;
 }
@@ -42,7 +131,7 @@ std::vector<double> TrialEngine::patient_parameters(std::uint64_t seed, std::uin
   return apply_random_effects(*model_, typical_, rng);
 }
 
-Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, const ArmSpec* arm, double t_icu,
+Regimen TrialEngine::build_regimen(const std::vector<Dose>& background, const Arm* arm, double t_icu,
                                    double t_screen, double t_rand, bool intubated, double extubation_h,
                                    double boluses_after_h) const {
   Regimen r;
@@ -59,12 +148,14 @@ Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, cons
     }
     return 0.0;
   };
-  auto add = [&](const DoseRule& d, double factor_after_rand) {
+  auto add = [&](const Dose& dose, double factor_after_rand) {
+    const DoseRule& d = dose.rule;
+    const int drug = dose.drug;
     const double start = anchor_time(d.anchor) + d.start_h;
     if (!std::isfinite(start)) return;  // anchored after the phase being simulated
     if (d.bolus) {
       const double f = start >= t_rand ? factor_after_rand : 1.0;
-      if (start > boluses_after_h) r.boluses.push_back({d.drug, start, d.amount * f, d.per_kg});
+      if (start > boluses_after_h) r.boluses.push_back({drug, start, d.amount * f, d.per_kg});
       return;
     }
     if (d.while_ventilated && !intubated) return;
@@ -72,11 +163,11 @@ Regimen TrialEngine::build_regimen(const std::vector<DoseRule>& background, cons
     if (d.while_ventilated) end = std::min(end, extubation_h);
     if (!(end > start)) return;
     if (factor_after_rand == 1.0 || end <= t_rand) {
-      r.infusions.push_back({d.drug, start, end, d.amount, d.per_kg});
+      r.infusions.push_back({drug, start, end, d.amount, d.per_kg});
       return;
     }
-    if (start < t_rand) r.infusions.push_back({d.drug, start, t_rand, d.amount, d.per_kg});
-    r.infusions.push_back({d.drug, std::max(start, t_rand), end, d.amount * factor_after_rand, d.per_kg});
+    if (start < t_rand) r.infusions.push_back({drug, start, t_rand, d.amount, d.per_kg});
+    r.infusions.push_back({drug, std::max(start, t_rand), end, d.amount * factor_after_rand, d.per_kg});
   };
   for (const auto& d : background) {
     double factor = 1.0;
@@ -155,7 +246,7 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates,
               alive ? 1.0 : 0.0,
               alive ? kNaN : t_death};
           std::copy(std::begin(fixed), std::end(fixed), row);
-          std::copy(obs.begin(), obs.end(), row + kScreenFixed.size());
+          std::copy(obs.begin(), obs.end(), row + std::size(fixed));
           std::copy(x.begin(), x.end(), res.states.begin() + static_cast<std::ptrdiff_t>(i * ns));
           return;
         }
@@ -228,7 +319,7 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates,
   res.values.assign(n * nc, kNaN);
   res.trajectories.assign(n * ng * n_obs, kNaN);
   res.status.resize(n);
-  const ArmSpec& arm_spec = arms_[static_cast<std::size_t>(arm)];
+  const Arm& arm_spec = arms_[static_cast<std::size_t>(arm)];
 
   parallel_for(
       n, threads, control,
@@ -276,8 +367,8 @@ TreatResult TrialEngine::treat(const std::vector<Covariates>& covariates,
         // arm and whatever else is measured; then the LLOQ.
         for (std::size_t k = 0; k < rel.size(); ++k) {
           double* row = samples.data() + k * n_obs;
-          if (measurement_.assay_noise) add_residual_error(*model_, params, row, seed, indices[i], rel[k]);
-          for (const auto& [col, lloq] : measurement_.lloq) {
+          if (assay_noise_) add_residual_error(*model_, params, row, seed, indices[i], rel[k]);
+          for (const auto& [col, lloq] : lloq_) {
             if (row[col] < lloq) {
               row[col] = lloq;
               censored[k * n_obs + col] = 1;

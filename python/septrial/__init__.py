@@ -21,13 +21,22 @@ _EXPORTS = {
     "Bolus": "septrial.dosing",
     "PumpLog": "septrial.dosing",
     "Scenario": "septrial.scenario",
-    "screen": "septrial.screening",
+    "screen": "septrial.screening_run",
     "run_trial": "septrial.trial",
-    "power_curve": "septrial.power",
-    "assurance": "septrial.power",
+    "power_curve": "septrial.power_curves",
+    "assurance": "septrial.power_curves",
     "plot": "septrial.plotting",
 }
-_SUBMODULES = {"stats", "plotting", "dosing", "scenario", "screening", "trial", "power", "cohort"}
+_SUBMODULES = {
+    "stats",
+    "plotting",
+    "dosing",
+    "scenario",
+    "screening",
+    "trial",
+    "power_curves",
+    "cohort",
+}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 

@@ -2,55 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from septrial.stats import analyze_arms, hierarchical, holm
+from septrial.spec.analysis import AnalysisItem
+from septrial.stats import OUTCOME_KIND, analyse_arms, hierarchical, holm
 
-SURVIVAL_TESTS = ("logrank", "cox")
-BINARY_TESTS = ("fisher", "chi2")
 #: Stand-in for "worst possible" outcomes in rank analyses (beyond any simulated value).
 _WORST = 1e300
 
 
-def _endpoint_kind(scenario, name: str) -> str:
-    return next(e["kind"] for e in scenario["endpoints"] if e["name"] == name)
-
-
 def analysis_inputs(
-    table: pd.DataFrame, item: Mapping[str, Any], scenario, death_rule: str
+    table: pd.DataFrame, item: AnalysisItem, scenario, death_rule: str
 ) -> tuple[str, Any, Any]:
     """(test, outcome, baseline) of one plan item for the rows of ``table``.
 
     Deaths before an endpoint's time leave it missing by design (``death_rule="missing"``: the
     analysis drops them) or give the worst rank (``"worst_rank"``: analysed with Mann-Whitney).
     """
-    test = item["test"]
-    name = item["endpoint"]
+    test = item.test
+    endpoint = scenario.endpoint(item.endpoint)
+    name = endpoint.name
     follow_up = table["followed_h"].to_numpy(dtype=float)
-    if test in SURVIVAL_TESTS:
-        if _endpoint_kind(scenario, name) == "event_by":
+    kind = OUTCOME_KIND[test]
+    if kind == "survival":
+        if endpoint.kind == "event_by":
             death = table["death_rel_h"].to_numpy(dtype=float)
             time = np.minimum(death, follow_up)
             event = (death <= follow_up).astype(float)
         else:
             time = table[name].to_numpy(dtype=float)
-            event = table[f"{name}_event"].to_numpy(dtype=float)
+            event = table[endpoint.engine().flag_name].to_numpy(dtype=float)
         keep = ~np.isnan(time)
         return test, pd.DataFrame({"time": time[keep], "event": event[keep]}), None
     y = table[name].to_numpy(dtype=float)
-    base = table[item["baseline"]].to_numpy(dtype=float) if item.get("baseline") else None
-    if item.get("transform") == "log":
+    base = table[item.baseline].to_numpy(dtype=float) if item.baseline else None
+    if item.transform == "log":
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.log(y)
             base = None if base is None else np.log(base)
-    if death_rule == "worst_rank" and test not in BINARY_TESTS:
+    if death_rule == "worst_rank" and kind != "binary":
         dead = np.isnan(y) & (table["death_rel_h"].to_numpy() <= follow_up)
         dead &= ~table["withdrawn"].to_numpy(dtype=bool)
-        y = np.where(dead, _WORST if item.get("worse", "higher") == "higher" else -_WORST, y)
+        y = np.where(dead, _WORST if item.worse == "higher" else -_WORST, y)
         return "mann_whitney", y, None
     return test, y, base
 
@@ -62,16 +58,16 @@ def analyse(
     arms = scenario.arm_names
     control = control or arms[0]
     treated = treated or arms[1]
-    plan = scenario["analysis"]
-    death_rule = plan.get("death_rule", "missing")
-    alpha = float(plan.get("alpha", 0.05))
+    plan = scenario.analysis
+    death_rule = plan.death_rule
+    alpha = plan.alpha
     rows = []
-    for item in plan["plan"]:
+    for item in plan.plan:
         parts = {}
         for arm in (control, treated):
             parts[arm] = analysis_inputs(table[table["arm"] == arm], item, scenario, death_rule)
         test = parts[control][0]
-        res = analyze_arms(
+        res = analyse_arms(
             test,
             parts[control][1],
             parts[treated][1],
@@ -80,9 +76,9 @@ def analyse(
         )
         rows.append(
             {
-                "analysis": item["name"],
-                "role": item.get("role", "secondary"),
-                "endpoint": item["endpoint"],
+                "analysis": item.name,
+                "role": item.role,
+                "endpoint": item.endpoint,
                 "test": test,
                 "estimand": res.estimand,
                 "estimate": res.estimate,
@@ -94,7 +90,7 @@ def analyse(
             }
         )
     out = pd.DataFrame(rows)
-    method = plan.get("multiplicity", "holm")
+    method = plan.multiplicity
     p = out["p_value"].to_numpy()
     if method == "holm":
         out["reject"] = holm(p, alpha).reject

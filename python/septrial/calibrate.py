@@ -20,7 +20,10 @@ import pandas as pd
 
 from septrial.cohort.frame import sample_frame
 from septrial.io import save_figure_atomic, write_text_atomic
+from septrial.library import model_info
+from septrial.plotting.timecourse import plot_timecourse
 from septrial.scenario import Scenario
+from septrial.study import Study
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,11 @@ def evaluate(
     CD4 day 3-4 is 58 h after randomisation (ICU day 3.5). Mortality counts deaths before
     screening and to day 28 after randomisation among all septic ICU admissions.
     """
-    sc = _calibration_scenario(base, params)
-    frame = sample_frame(sc, n, seed, threads=threads)
+    study = Study(_calibration_scenario(base, params))
+    frame = sample_frame(study, n, seed, threads=threads)
     alive = np.flatnonzero(frame.alive)
-    engine = sc.engine(["control"])
-    inputs = frame.engine_inputs(alive, sc.opioids)
+    engine = study.engine
+    inputs = frame.engine_inputs(alive, study.opioids)
     values, _, _ = engine.treat(
         **inputs,
         arm=0,
@@ -207,7 +210,6 @@ def calibrate(
     verbose: bool = True,
 ) -> tuple[dict[str, float], list[Evaluation]]:
     """Returns the calibrated parameters and the evaluation history."""
-    from septrial.library import model_info
 
     base = base or Scenario.load("nct04843982")
     defaults = model_info(base.model).defaults()
@@ -260,13 +262,13 @@ def trajectories(
     arm: str = "control",
 ) -> pd.DataFrame:
     """Long table of read-outs on a grid after randomisation, for the report's plots."""
-    sc = _calibration_scenario(base, params)
-    frame = sample_frame(sc, n, seed)
+    study = Study(_calibration_scenario(base, params))
+    frame = sample_frame(study, n, seed)
     alive = np.flatnonzero(frame.alive)
-    engine = sc.engine()
+    engine = study.engine
     arm_index = list(engine.arm_names).index(arm)
     values, traj, _ = engine.treat(
-        **frame.engine_inputs(alive, sc.opioids),
+        **frame.engine_inputs(alive, study.opioids),
         arm=arm_index,
         override_names=[],
         overrides=np.zeros((len(alive), 0)),
@@ -297,8 +299,6 @@ def write_report(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from septrial.plotting.timecourse import plot_timecourse
 
     final = history[-1]
     figures = out_dir / "figures"

@@ -15,13 +15,21 @@ from typing import Any
 
 import numpy as np
 
+from septrial.cohort import available_populations
 from septrial.io import save_figure_atomic, write_csv_atomic, write_text_atomic
+from septrial.library import models
+from septrial.plotting import plot
+from septrial.plotting.power import plot_power_heatmap
+from septrial.power_curves import assurance, power_curve, power_grid
+from septrial.scenario import Scenario, available_scenarios
+from septrial.screening_run import screen
+from septrial.simulation import simulate
+from septrial.study import Study
+from septrial.trial import run_trial
 
 
-def _scenario(name: str):
-    from septrial.scenario import Scenario
-
-    return Scenario.load(name)
+def _study(name: str) -> Study:
+    return Study(Scenario.load(name))
 
 
 def _figure(path: Path, axes: Any) -> None:
@@ -32,32 +40,20 @@ def _figure(path: Path, axes: Any) -> None:
     plt.close(fig)
 
 
-#: The patient shown by ``septrial run``: the model's reference weight (MODEL.md §2 is per 70 kg).
+#: The patient shown by ``septrial run``: the PK models' reference weight (70 kg).
 TYPICAL_PATIENT = {"weight_kg": 70.0, "age_y": 50.0}
 
 
 def typical_pk(scenario, out: Path) -> dict[str, float]:
     """Concentrations of a typical patient on the treatment arm's doses and the background
     sedation, all from t = 0 (PK only, esketamine + propofol, solved exactly)."""
-    import septrial
-
     times = np.arange(0.0, 97.0, 1.0)
-    rows = []
-    arm = next(a for a in scenario["arms"] if a.get("doses"))
-    doses = []
-    for d in arm["doses"] + scenario.get("background", []):
-        if d["type"] == "infusion":
-            doses.append(
-                septrial.Infusion(
-                    d["drug"], d["rate"], d["unit"], d.get("start_h", 0.0), d.get("duration_h")
-                )
-            )
-        else:
-            doses.append(septrial.Bolus(d["drug"], d["dose"], d["unit"], d.get("time_h", 0.0)))
-    res = septrial.simulate("esketamine_propofol", TYPICAL_PATIENT, doses, times, method="exact")
+    arm = next(a for a in scenario.arms if a.doses)
+    doses = [*arm.doses, *scenario.background]
+    res = simulate("esketamine_propofol", TYPICAL_PATIENT, doses, times, method="exact")
     write_csv_atomic(out / "pk_typical_patient.csv", res)
-    axes = septrial.plot(res)
-    axes[0].set_title(f"{arm['label'] if 'label' in arm else arm['name']}: typical 70 kg patient")
+    axes = plot(res)
+    axes[0].set_title(f"{arm.label or arm.name}: typical 70 kg patient")
     _figure(out / "pk_typical_patient.png", axes)
     at = res.set_index("time_h")
     rows = {
@@ -70,59 +66,52 @@ def typical_pk(scenario, out: Path) -> dict[str, float]:
 
 def cmd_run(args) -> dict[str, Any]:
     """The main job: PK, screening funnel, one trial and the power curve of a scenario."""
-    import septrial
-
-    sc = _scenario(args.scenario)
+    study = _study(args.scenario)
     out = Path(args.out)
-    summary: dict[str, Any] = {"scenario": sc.name, "seed": args.seed}
+    summary: dict[str, Any] = {"scenario": study.name, "seed": args.seed}
     t0 = time.perf_counter()
-    pk = typical_pk(sc, out)
+    pk = typical_pk(study.scenario, out)
     summary["typical_patient_pk"] = pk
     print(
         f"Typical 70 kg patient: esketamine {pk['esketamine_ng_ml_at_72h']:.1f} ng/mL, "
         f"norketamine {pk['norketamine_ng_ml_at_72h']:.1f} ng/mL, "
         f"propofol {pk['propofol_mg_l_at_72h']:.2f} mg/L at 72 h"
     )
-    summary.update(_screen(sc, args, out))
-    tr = septrial.run_trial(sc, n_per_arm=args.n_per_arm, seed=args.seed, threads=args.threads)
+    summary.update(_screen(study, args, out))
+    tr = run_trial(study, n_per_arm=args.n_per_arm, seed=args.seed, threads=args.threads)
     write_csv_atomic(out / "trial_patients.csv", tr.patients)
     write_csv_atomic(out / "trial_analysis.csv", tr.analysis)
     _figure(out / "trial_endpoints.png", tr.plot())
     print(tr.summary())
     summary["trial"] = tr.analysis.to_dict(orient="records")
-    summary.update(_power(sc, args, out, grid=False))
+    summary.update(_power(study, args, out, grid=False))
     summary["wall_s"] = time.perf_counter() - t0
     return summary
 
 
-def _screen(sc, args, out: Path) -> dict[str, Any]:
-    import septrial
-
-    run = septrial.screen(
-        sc, n=args.n_screen, seed=args.seed, threads=args.threads, progress=args.progress
+def _screen(study: Study, args, out: Path) -> dict[str, Any]:
+    run = screen(
+        study, n=args.n_screen, seed=args.seed, threads=args.threads, progress=args.progress
     )
-    write_csv_atomic(out / "screening_funnel.csv", run.table())
+    write_csv_atomic(out / "screening_funnel.csv", run.table)
     write_csv_atomic(out / "screening_criteria.csv", run.criteria_table())
     write_text_atomic(out / "screening.md", run.to_markdown())
     _figure(out / "screening_funnel.png", run.plot())
-    rec = run.recruitment_time(int(sc.get("registry", {}).get("planned_n", 100)))
-    findings = sc.lint()
-    print(run.table().to_string(index=False))
+    rec = run.recruitment_time(study.scenario.registry.planned_n)
+    findings = study.lint()
+    print(run.table.to_string(index=False))
     print(f"Recruitment: {rec}")
     for f in findings:
         print(f"lint {f}")
     return {
-        "screening": run.table().to_dict(orient="records"),
+        "screening": run.table.to_dict(orient="records"),
         "screen_to_enrol": run.screen_to_enrol,
         "recruitment_months_median": rec.median_months,
         "lint": [str(f) for f in findings],
     }
 
 
-def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
-    import septrial
-    from septrial.power import assurance, power_grid
-
+def _power(study: Study, args, out: Path, grid: bool) -> dict[str, Any]:
     kwargs = dict(
         n_per_arm=args.n_list,
         n_trials=args.n_trials,
@@ -131,7 +120,7 @@ def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
         progress=args.progress,
         checkpoint=args.checkpoint,
     )
-    pc = septrial.power_curve(sc, method=args.method, analyses="all", **kwargs)
+    pc = power_curve(study, method=args.method, analyses="all", **kwargs)
     write_csv_atomic(out / "power_curve.csv", pc.table)
     _figure(out / "power_curve.png", pc.plot())
     need = pc.sample_size(0.8).merge(pc.sample_size(0.9), on="analysis", suffixes=("_80", "_90"))
@@ -146,14 +135,12 @@ def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
         "patients_per_s": pc.patients_per_s,
     }
     if grid:
-        from septrial.plotting.power import plot_power_heatmap
-
-        pg = power_grid(sc, **kwargs)
+        pg = power_grid(study, **kwargs)
         write_csv_atomic(out / "power_grid.csv", pg.table)
         n_show = min(pg.table["n_per_arm"], key=lambda n: abs(n - 50))
         cells = pg.table[pg.table["n_per_arm"] == n_show]
         _figure(out / "power_heatmap.png", plot_power_heatmap(cells, x="I_max", y="IC50"))
-        a = assurance(sc, power=pg, n_per_arm=args.n_list)
+        a = assurance(study, power=pg, n_per_arm=args.n_list)
         write_csv_atomic(out / "assurance.csv", a)
         print(a.to_string(index=False))
         result["assurance"] = a.to_dict(orient="records")
@@ -161,35 +148,31 @@ def _power(sc, args, out: Path, grid: bool) -> dict[str, Any]:
 
 
 def cmd_screen(args) -> dict[str, Any]:
-    return _screen(_scenario(args.scenario), args, Path(args.out))
+    return _screen(_study(args.scenario), args, Path(args.out))
 
 
 def cmd_power(args) -> dict[str, Any]:
-    return _power(_scenario(args.scenario), args, Path(args.out), grid=not args.no_grid)
+    return _power(_study(args.scenario), args, Path(args.out), grid=not args.no_grid)
 
 
-def cmd_validate(args) -> dict[str, Any]:
-    sc = _scenario(args.scenario)
-    findings = sc.lint()
+def cmd_validate(args) -> None:
+    """Everything a run would check, without simulating: structure, references, names in the
+    live model, population, criteria, the engine's own checks; then the protocol lint."""
+    study = _study(args.scenario)
+    findings = study.lint()
     for f in findings:
         print(f)
-    print(f"{sc.name}: valid ({len(findings)} lint finding(s))")
-    return {"scenario": sc.name, "valid": True, "lint": [str(f) for f in findings]}
+    print(f"{study.name}: valid ({len(findings)} lint finding(s))")
 
 
-def cmd_list(args) -> dict[str, Any]:
-    import septrial
-    from septrial.cohort import available_populations
-    from septrial.scenario import available_scenarios
-
+def cmd_list(args) -> None:
     listing = {
-        "models": septrial.models(),
+        "models": models(),
         "scenarios": available_scenarios(),
         "populations": available_populations(),
     }
     for k, v in listing.items():
         print(f"{k}: {', '.join(v)}")
-    return listing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; rerun with the same --checkpoint to resume", file=sys.stderr)
         return 130
+    if summary is None:  # validate and list write nothing
+        return 0
     out = Path(args.out)
     write_text_atomic(
         out / f"{args.command}_summary.json", json.dumps(summary, indent=2, default=str) + "\n"

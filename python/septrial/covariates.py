@@ -1,4 +1,5 @@
-"""Patient covariates: validation and conversion to the engine's covariate table."""
+"""Patient covariates: validation and conversion to the engine's named covariate columns
+(names, units, ranges and defaults from :data:`septrial.spec.covariates.PATIENT_COVARIATES`)."""
 
 from __future__ import annotations
 
@@ -8,43 +9,56 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from septrial.spec.covariates import PATIENT_COVARIATES
+
 #: Covariates the model library reads, with the value used when one is not given.
-DEFAULTS: dict[str, Any] = {
-    "weight_kg": 70.0,
-    "height_cm": 170.0,
-    "age_y": 50.0,
-    "sex": "male",
-    "opioids": True,
-}
-#: Physical ranges checked before anything reaches the engine.
-RANGES = {"weight_kg": (0.0, 400.0), "height_cm": (30.0, 260.0), "age_y": (0.0, 120.0)}
-SEXES = ("male", "female")
+DEFAULTS: dict[str, Any] = {name: c.default for name, c in PATIENT_COVARIATES.items()}
+_SEX = PATIENT_COVARIATES["sex"]
 
 
-def _sex_to_male(field: str, values: np.ndarray) -> np.ndarray:
+def _male(field: str, values: np.ndarray) -> np.ndarray:
     if values.dtype == bool:
         return values.astype(float)
-    bad = sorted({str(v) for v in values if v not in SEXES})
+    bad = sorted({str(v) for v in values if v not in _SEX.levels})
     if bad:
-        raise ValueError(f"{field}: unknown value(s) {', '.join(bad)}; allowed: male, female")
+        raise ValueError(
+            f"{field}: unknown value(s) {', '.join(bad)}; allowed: {', '.join(_SEX.levels)}"
+        )
     return (values == "male").astype(float)
 
 
-def covariate_table(covariates: Mapping[str, Any] | pd.DataFrame | None) -> tuple[np.ndarray, bool]:
-    """Returns (n x 5 array in engine order, is_cohort).
+def _continuous(name: str, column: np.ndarray | None, n: int) -> np.ndarray:
+    info = PATIENT_COVARIATES[name]
+    try:
+        col = np.full(n, float(info.default)) if column is None else column.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"covariates.{name}: must be a number") from None
+    above = col >= info.lower if info.lower_inclusive else col > info.lower
+    bad = ~np.isfinite(col) | ~above | (col > info.upper)
+    if bad.any():
+        value = float(col[np.argmax(bad)])
+        raise ValueError(f"covariates.{name}: must be in {info.range_text()}, got {value!r}")
+    return col
 
-    A mapping is one patient and must use known names only. A DataFrame is a cohort: known columns
-    are used, other columns (conditions, identifiers) are ignored.
+
+def covariate_columns(
+    covariates: Mapping[str, Any] | pd.DataFrame | None,
+) -> tuple[dict[str, np.ndarray], bool]:
+    """(the engine's named covariate columns, is_cohort).
+
+    A mapping is one patient and must use known names only. A DataFrame is a cohort: known
+    columns are used, other columns (conditions, identifiers) are ignored.
     """
     if covariates is None:
         covariates = {}
+    known = (*PATIENT_COVARIATES, "male")
     if isinstance(covariates, pd.DataFrame):
         if len(covariates) == 0:
             raise ValueError("covariates: the cohort table is empty")
-        columns = {k: covariates[k].to_numpy() for k in (*DEFAULTS, "male") if k in covariates}
+        columns = {k: covariates[k].to_numpy() for k in known if k in covariates}
         n, cohort = len(covariates), True
     elif isinstance(covariates, Mapping):
-        unknown = sorted(set(covariates) - set(DEFAULTS) - {"male"})
+        unknown = sorted(set(covariates) - set(known))
         if unknown:
             raise ValueError(
                 f"covariates.{unknown[0]}: unknown covariate; allowed: {', '.join(DEFAULTS)}"
@@ -55,27 +69,21 @@ def covariate_table(covariates: Mapping[str, Any] | pd.DataFrame | None) -> tupl
         raise ValueError(
             f"covariates: expected a dict or a pandas DataFrame, got {type(covariates).__name__}"
         )
-    out = np.empty((n, 5))
-    for j, name in enumerate(("weight_kg", "height_cm", "age_y")):
-        try:
-            col = columns[name].astype(float) if name in columns else np.full(n, DEFAULTS[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"covariates.{name}: must be a number") from None
-        lo, hi = RANGES[name]
-        low_ok = col >= lo if name == "age_y" else col > lo
-        bad = ~np.isfinite(col) | ~low_ok | (col > hi)
-        if bad.any():
-            value = col[np.argmax(bad)]
-            bracket = "[" if name == "age_y" else "("
-            raise ValueError(
-                f"covariates.{name}: must be in {bracket}{lo:g}, {hi:g}], got {float(value)!r}"
-            )
-        out[:, j] = col
+    out = {
+        name: _continuous(name, columns.get(name), n)
+        for name, c in PATIENT_COVARIATES.items()
+        if c.kind == "continuous"
+    }
     if "sex" in columns:
-        out[:, 3] = _sex_to_male("covariates.sex", columns["sex"])
+        out["male"] = _male("covariates.sex", columns["sex"])
     elif "male" in columns:
-        out[:, 3] = columns["male"].astype(float)
+        out["male"] = columns["male"].astype(float)
     else:
-        out[:, 3] = 1.0 if DEFAULTS["sex"] == "male" else 0.0
-    out[:, 4] = columns["opioids"].astype(bool) if "opioids" in columns else DEFAULTS["opioids"]
+        out["male"] = np.full(n, float(DEFAULTS["sex"] == "male"))
+    opioids = columns.get("opioids")
+    out["opioids"] = (
+        np.full(n, float(DEFAULTS["opioids"]))
+        if opioids is None
+        else (opioids.astype(bool).astype(float))
+    )
     return out, cohort

@@ -1,5 +1,5 @@
 """How much does the answer depend on what nobody knows? The 72 h IL-6 and mHLA-DR difference
-between arms across the drug-effect assumptions IC50 x I_max (MODEL.md §6).
+between arms across the drug-effect assumptions IC50 x I_max (docs/model.md, drug effect).
 
 The same virtual patients are followed in both arms (common random numbers) without assay noise,
 so each cell shows the model's effect, not sampling noise.
@@ -15,8 +15,9 @@ import pandas as pd
 
 from septrial.enrolment import enrol
 from septrial.outcomes import treat
+from septrial.study import Study, as_study
 
-#: MODEL.md §6 sweep ranges.
+#: The sweep ranges of the drug-effect assumptions (docs/model.md, drug effect).
 DEFAULT_IC50 = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 25000.0)
 DEFAULT_I_MAX = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -38,10 +39,6 @@ def effect_map(
     """One row per (IC50, I_max): geometric-mean ratio treated/control at 72 h of IL-6 and
     mHLA-DR (paired, patients alive at 72 h), and the mean pathogen load difference (harm
     signal: slower clearance when phagocyte activation is inhibited)."""
-    from septrial.scenario import Scenario
-
-    if isinstance(scenario, str):
-        scenario = Scenario.load(scenario)
     if n < 2:
         raise ValueError(f"n: must be >= 2, got {n}")
     for name, values in (("ic50", ic50), ("i_max", i_max)):
@@ -51,26 +48,25 @@ def effect_map(
         raise ValueError(f"ic50: every value must be > 0 ng/mL, got {min(ic50)}")
     if min(i_max) < 0 or max(i_max) > 1:
         raise ValueError(f"i_max: values must be in [0, 1], got {list(i_max)}")
-    sc = scenario.with_changes(
+    sc = as_study(scenario).scenario.with_changes(
         {
             "endpoints": _ENDPOINTS,
             "analysis.plan": [{"name": "il6", "endpoint": "il6_72h", "test": "welch"}],
             "measurement.assay_noise": False,
         }
     )
-    frame = enrol(sc, n, seed, threads=threads).frame
-    engine = sc.engine()
+    study = Study(sc)
+    frame = enrol(study, n, seed, threads=threads).frame
     control, treated = sc.arm_names[:2]
-    c = treat(sc, frame, control, seed, threads=threads, engine=engine)
+    c = treat(study, frame, control, seed, threads=threads)
     rows = []
     for ic, im in itertools.product(ic50, i_max):
         t = treat(
-            sc,
+            study,
             frame,
             treated,
             seed,
             threads=threads,
-            engine=engine,
             overrides={"IC50": float(ic), "I_max": float(im)},
         )
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from septrial.cohort.frame import Frame
+from septrial.cohort.frame import Frame, simulate_to_screening
 
 
 @dataclass
@@ -30,10 +30,10 @@ def _failing(criteria, table: pd.DataFrame) -> np.ndarray:
     return fail
 
 
-def screen_chunk(scenario, first_index: int, n: int, seed: int, threads: int | None) -> Enrolled:
+def screen_chunk(study, first_index: int, n: int, seed: int, threads: int | None) -> Enrolled:
     """Admissions ``first_index .. first_index + n - 1``: the randomisable ones among them."""
-    population = scenario.population
-    criteria = list(scenario.criteria.criteria)
+    population = study.population
+    criteria = list(study.criteria.criteria)
     baseline_cols = set(population.columns)
     early = [c for c in criteria if c.variables is not None and c.variables <= baseline_cols]
     late = [c for c in criteria if c not in early]
@@ -42,19 +42,15 @@ def screen_chunk(scenario, first_index: int, n: int, seed: int, threads: int | N
     if len(candidates) == 0:
         empty = Frame(covariates.iloc[:0].copy(), np.zeros((0, 0)), seed)
         return Enrolled(empty, n)
-    frame = _simulate_rows(scenario, covariates.iloc[candidates], seed, threads)
+    frame = simulate_to_screening(
+        study, covariates.iloc[candidates].reset_index(drop=True), seed, threads
+    )
     keep = frame.alive & ~_failing(late, frame.table)
     return Enrolled(frame.subset(np.flatnonzero(keep)), n)
 
 
-def _simulate_rows(scenario, covariates: pd.DataFrame, seed: int, threads: int | None) -> Frame:
-    from septrial.cohort.frame import simulate_to_screening
-
-    return simulate_to_screening(scenario, covariates.reset_index(drop=True), seed, threads)
-
-
 def enrol(
-    scenario,
+    study,
     n_needed: int,
     seed: int,
     *,
@@ -76,7 +72,7 @@ def enrol(
                 f"{looked} septic ICU admissions; the criteria exclude (almost) everyone "
                 "(see Scenario.lint())"
             )
-        got = screen_chunk(scenario, first_index + looked, step, seed, threads)
+        got = screen_chunk(study, first_index + looked, step, seed, threads)
         looked += step
         if len(got.frame):
             parts.append(got.frame)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -56,8 +56,11 @@ class ModelInfo:
             raise ValueError(
                 f"{field}.{name}: ambiguous in model {self.name!r}; use one of {options}"
             )
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"{field}.{name}: unknown parameter of model {self.name!r}; allowed: {', '.join(names)}"
+            f"{field}.{name}: unknown parameter of model {self.name!r}{hint}; "
+            f"allowed: {', '.join(names)}"
         )
 
     def qualified(self, name: str, field: str = "params") -> str:
@@ -65,24 +68,43 @@ class ModelInfo:
         return self.parameter_names[self.resolve(name, field)]
 
     def check_values(self, index: int, values: np.ndarray, field: str = "params") -> None:
-        """Vectorised range check; the message names the first offending value."""
-        p = self.parameters[index]
-        lo_ok = values >= p["lower"] if p["lower_inclusive"] else values > p["lower"]
-        hi_ok = values <= p["upper"] if p["upper_inclusive"] else values < p["upper"]
-        bad = ~(np.isfinite(values) & lo_ok & hi_ok)
-        if bad.any():
-            self.check_value(index, float(values[np.argmax(bad)]), field)
+        """Every value inside the parameter's declared range (the engine's rule); the message
+        names ``field.<parameter>`` and the first offending value."""
+        _core.check_parameter_values(self.name, index, np.asarray(values, dtype=float), field)
 
     def check_value(self, index: int, value: float, field: str = "params") -> None:
-        p = self.parameters[index]
-        lo_ok = value >= p["lower"] if p["lower_inclusive"] else value > p["lower"]
-        hi_ok = value <= p["upper"] if p["upper_inclusive"] else value < p["upper"]
-        if not (math.isfinite(value) and lo_ok and hi_ok):
-            lo = ("[" if p["lower_inclusive"] else "(") + f"{p['lower']:g}"
-            hi = f"{p['upper']:g}" + ("]" if p["upper_inclusive"] else ")")
+        self.check_values(index, np.array([value], dtype=float), field)
+
+    def drug_index(self, drug: str, field: str = "doses.drug") -> int:
+        """Index of a drug in the model's drug list; ValueError naming ``field`` otherwise."""
+        if drug not in self.drugs:
+            allowed = ", ".join(self.drugs) if self.drugs else "(none: this model takes no doses)"
+            close = difflib.get_close_matches(drug, self.drugs, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(
-                f"{field}.{p['name']}: must be in {lo}, {hi} {p['unit']}, got {value!r}"
+                f"{field}: model {self.name!r} carries no drug {drug!r}{hint}; allowed: {allowed}"
             )
+        return self.drugs.index(drug)
+
+    def qualify(self, params: Mapping[str, Any] | None, field: str = "params") -> dict[str, Any]:
+        """Parameter values keyed by their qualified names (bare names resolved)."""
+        out: dict[str, Any] = {}
+        for name, value in (params or {}).items():
+            q = self.qualified(name, field)
+            if q in out:
+                raise ValueError(f"{field}.{name}: {q} is set twice")
+            out[q] = value
+        return out
+
+    def _repr_html_(self) -> str:
+        return f"<b>{self.name}</b>: {self.description}" + self.parameter_table().to_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelInfo({self.name!r}: {len(self.parameters)} parameters, "
+            f"{len(self.states)} states, observables {[o['name'] for o in self.observables]}, "
+            f"drugs {list(self.drugs)})"
+        )
 
     def parameter_matrix(self, params: Mapping[str, Any] | None, n: int) -> np.ndarray:
         """n x P parameter values: defaults overridden by scalars or per-patient arrays."""
@@ -107,6 +129,12 @@ def model_info(name: str) -> ModelInfo:
     """Description of a model; ``ValueError`` listing the allowed names when it does not exist."""
     if not isinstance(name, str):
         raise ValueError(f"model: must be a model name (str), got {name!r}")
+    if name not in _core.models():
+        close = difflib.get_close_matches(name, _core.models(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"model: unknown model {name!r}{hint}; allowed: {', '.join(_core.models())}"
+        )
     d = _core.model_info(name)
     return ModelInfo(
         name=d["name"],

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.cohort.frame import Frame
+from septrial.progress import progress_callback
 
 _WITHDRAWAL_STREAM = 0x5717_4D72
 
@@ -30,7 +31,7 @@ def patient_uniform(seed: int, indices: np.ndarray, stream: int) -> np.ndarray:
 
 
 def treat(
-    scenario,
+    study,
     frame: Frame,
     arm: str,
     seed: int,
@@ -39,34 +40,27 @@ def treat(
     overrides: Mapping[str, float | np.ndarray] | None = None,
     grid_h=None,
     progress: bool = False,
-    engine=None,
 ) -> pd.DataFrame:
-    """Endpoints of every patient of ``frame`` followed in ``arm``.
+    """Endpoints of every patient of ``frame`` followed in ``arm`` of a :class:`septrial.Study`.
 
-    ``overrides`` set model parameters for the treatment phase (scalars or one value per
-    patient), e.g. ``{"IC50": 300, "I_max": 0.4}``; the arm's own ``params`` apply first.
-    Withdrawn patients (scenario ``withdrawal_rate``) have every endpoint missing.
+    ``overrides`` set model parameters for the treatment phase (bare or qualified names; scalars
+    or one value per patient), e.g. ``{"IC50": 300, "I_max": 0.4}``; the arm's own ``params``
+    apply first. Withdrawn patients (scenario ``withdrawal_rate``) have every endpoint missing.
     """
-    from septrial.progress import progress_callback
-
-    if arm not in scenario.arm_names:
-        raise ValueError(f"arm: unknown arm {arm!r}; allowed: {', '.join(scenario.arm_names)}")
-    engine = engine or scenario.engine()
+    sc = study.scenario
+    if arm not in sc.arm_names:
+        raise ValueError(f"arm: unknown arm {arm!r}; allowed: {', '.join(sc.arm_names)}")
+    engine = study.engine
     n = len(frame)
-    arm_spec = next(a for a in scenario["arms"] if a["name"] == arm)
-    merged: dict[str, float | np.ndarray] = dict(arm_spec.get("params", {}))
-    merged.update(overrides or {})
-    from septrial.library import model_info
-
-    info = model_info(scenario.model)
-    names = [info.qualified(k, "overrides") for k in merged]
+    merged = study.treatment_params(arm, overrides)
+    names = list(merged)
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
         matrix[:, j] = np.broadcast_to(np.asarray(merged[name], dtype=float), (n,))
     grid = np.zeros(0) if grid_h is None else np.asarray(grid_h, dtype=float)
     with progress_callback(progress, n, f"treat {arm}") as callback:
         values, traj, status = engine.treat(
-            **frame.engine_inputs(np.arange(n), scenario.opioids),
+            **frame.engine_inputs(np.arange(n), study.opioids),
             arm=list(engine.arm_names).index(arm),
             override_names=names,
             overrides=matrix,
@@ -79,8 +73,9 @@ def treat(
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())
     out["solver_ok"] = [s[0] for s in status]
-    rate = float(scenario.get("withdrawal_rate", 0.0))
-    withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < rate
+    withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < float(
+        sc.withdrawal_rate
+    )
     out["withdrawn"] = withdrawn
     endpoint_cols = [c for c in engine.treat_columns if c not in ("t_rand_h", "followed_h")]
     out.loc[withdrawn | ~out["solver_ok"], endpoint_cols] = np.nan

@@ -8,16 +8,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from septrial import _core
-from septrial.covariates import covariate_table
-from septrial.dosing import Dose, regimen_tables
+from septrial.covariates import covariate_columns
 from septrial.library import model_info, models
 from septrial.progress import progress_callback
+from septrial.spec.base import spec_error
+from septrial.spec.design import Solver
+from septrial.spec.dosing import Bolus, Dose, Infusion, PumpLog
 
 __all__ = ["simulate", "models", "model_info", "individual_parameters", "SimulationError"]
-
-METHODS = ("dopri5", "rosenbrock4", "exact")
 
 
 class SimulationError(RuntimeError):
@@ -40,25 +41,54 @@ def _times(times_h: Any) -> np.ndarray:
     return t
 
 
+def _regimen(doses, info) -> _core.Regimen:
+    """The engine's regimen; drugs become indices into the model's drug list."""
+    boluses, infusions = [], []
+    for i, dose in enumerate(doses):
+        if not isinstance(dose, Bolus | Infusion | PumpLog):
+            raise ValueError(
+                f"doses[{i}]: expected septrial.Bolus, Infusion or PumpLog, "
+                f"got {type(dose).__name__}"
+            )
+        drug = info.drug_index(dose.drug, f"doses[{i}].drug")
+        if isinstance(dose, Bolus):
+            b = _core.BolusDose()
+            b.drug, b.time_h, b.amount, b.per_kg = drug, dose.time_h, dose.dose, dose.per_kg
+            boluses.append(b)
+            continue
+        for part in dose.infusions():
+            f = _core.InfusionDose()
+            f.drug, f.start_h, f.end_h = drug, part.start_h, part.end_h
+            f.rate, f.per_kg = part.rate, part.per_kg
+            infusions.append(f)
+    r = _core.Regimen()
+    r.boluses, r.infusions = boluses, infusions
+    return r
+
+
+def _solver(method: str, rtol: float, atol: float, max_steps: int) -> _core.SolverOptions:
+    try:
+        spec = Solver(method=method, rtol=float(rtol), atol=float(atol), max_steps=int(max_steps))
+    except ValidationError as exc:
+        raise spec_error(exc, {"method": method, "rtol": rtol, "atol": atol}, root="") from None
+    return spec.engine()
+
+
 def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> np.ndarray | None:
     if not initial_state:
         return None
     # Start from the model's own initial state, then override the named entries.
-    zero_dose = (np.zeros((0, 4)), np.zeros((0, 5)))
     params = info.parameter_matrix(None, 1)
-    cov, _ = covariate_table({})
+    cov, _ = covariate_columns({})
     values, columns, _ = _core.simulate(
         info.name,
         cov,
         params,
-        [zero_dose],
+        [_core.Regimen()],
         np.zeros(1, dtype=np.int64),
         np.zeros(1),
         None,
-        "dopri5",
-        1e-6,
-        1e-9,
-        10,
+        _solver("dopri5", 1e-6, 1e-9, 10),
         False,
         False,
         True,
@@ -81,6 +111,9 @@ def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> 
     return np.tile(x0, (n, 1))
 
 
+_DEFAULT = Solver()
+
+
 def simulate(
     model: str = "esketamine_otto2021",
     covariates: Mapping[str, Any] | pd.DataFrame | None = None,
@@ -93,10 +126,10 @@ def simulate(
     residual_error: bool = False,
     initial_state: Mapping[str, float] | None = None,
     states: bool = False,
-    method: str = "dopri5",
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    max_steps: int = 200_000,
+    method: str = _DEFAULT.method,
+    rtol: float = _DEFAULT.rtol,
+    atol: float = _DEFAULT.atol,
+    max_steps: int = _DEFAULT.max_steps,
     threads: int | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -127,25 +160,19 @@ def simulate(
     reason (their rows are NaN); a single patient's failure raises :class:`SimulationError`.
     """
     info = model_info(model)
-    if method not in METHODS:
-        raise ValueError(f"method: unknown method {method!r}; allowed: {', '.join(METHODS)}")
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: must be > 0, got {value!r}")
-    if int(max_steps) < 1:
-        raise ValueError(f"max_steps: must be >= 1, got {max_steps!r}")
-    cov, cohort = covariate_table(covariates)
-    n = len(cov)
+    solver = _solver(method, rtol, atol, max_steps)
+    cov, cohort = covariate_columns(covariates)
+    n = len(cov["weight_kg"])
     t = _times(times_h)
     param_matrix = info.parameter_matrix(params, n)
 
     doses = list(doses)
     per_patient = cohort and len(doses) == n and all(not hasattr(d, "drug") for d in doses)
     if per_patient:
-        regimens = [regimen_tables(d, info.drugs, info.name) for d in doses]
+        regimens = [_regimen(d, info) for d in doses]
         regimen_of = np.arange(n, dtype=np.int64)
     else:
-        regimens = [regimen_tables(doses, info.drugs, info.name)]
+        regimens = [_regimen(doses, info)]
         regimen_of = np.zeros(n, dtype=np.int64)
 
     n_threads = threads if threads is not None else (os.cpu_count() or 1)
@@ -160,10 +187,7 @@ def simulate(
             regimen_of,
             t,
             _initial_states(info, initial_state, n),
-            method,
-            float(rtol),
-            float(atol),
-            int(max_steps),
+            solver,
             bool(variability),
             bool(residual_error),
             bool(states),
@@ -191,8 +215,8 @@ def individual_parameters(
 ) -> dict[str, float]:
     """Covariate-adjusted structural parameters (no random effects), e.g. V1 (L) and CL (L/h)."""
     info = model_info(model)
-    cov, cohort = covariate_table(covariates)
+    cov, cohort = covariate_columns(covariates)
     if cohort:
         raise ValueError("covariates: individual_parameters takes one patient (a dict)")
     matrix = info.parameter_matrix(params, 1)
-    return dict(_core.structural_parameters(info.name, cov[0], matrix[0]))
+    return dict(_core.structural_parameters(info.name, cov, matrix[0]))

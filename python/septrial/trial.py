@@ -13,6 +13,8 @@ from septrial.analysis import analyse
 from septrial.enrolment import enrol
 from septrial.outcomes import treat
 from septrial.randomisation import block_randomise
+from septrial.stats import OUTCOME_KIND
+from septrial.study import as_study
 
 #: Admission indices reserved per simulated trial: trial k enrols from k * TRIAL_STRIDE on.
 TRIAL_STRIDE = 2**36
@@ -20,19 +22,49 @@ TRIAL_STRIDE = 2**36
 
 def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
     """(control, treated) sizes: ``n_per_arm`` control patients and the allocation ratio."""
-    ratio = scenario.get("allocation", {}).get("ratio", [1, 1])
+    ratio = scenario.allocation.ratio
     return int(n_per_arm), int(round(n_per_arm * ratio[1] / ratio[0]))
+
+
+def randomise(scenario, n_control: int, n_treated: int, seed: int, trial: int) -> np.ndarray:
+    """Arm (0 control, 1 treated) of each enrolled patient, by the scenario's block design."""
+    alloc = scenario.allocation
+    return block_randomise(n_control, n_treated, tuple(alloc.ratio), alloc.block_size, seed, trial)
 
 
 @dataclass
 class TrialResult:
     """Per-patient table (randomisation order) and the analysis of one simulated trial."""
 
-    scenario: Any
+    study: Any
     patients: pd.DataFrame
     analysis: pd.DataFrame
     n_admissions: int
     seed: int
+
+    @property
+    def scenario(self):
+        return self.study.scenario
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The per-patient table (one row per randomised patient)."""
+        return self.patients
+
+    def __repr__(self) -> str:
+        primary = self.analysis.iloc[0]
+        return (
+            f"TrialResult({self.scenario.name!r}: {len(self.patients)} randomised from "
+            f"{self.n_admissions} admissions, seed {self.seed}; {primary['analysis']} "
+            f"p={primary['p_value']:.3g})"
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<b>Trial of {self.scenario.name}</b>: {len(self.patients)} randomised from "
+            f"{self.n_admissions} septic ICU admissions (seed {self.seed})"
+            + self.analysis.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        )
 
     def summary(self) -> str:
         a = self.analysis
@@ -53,8 +85,8 @@ class TrialResult:
         """Endpoint values by arm (one panel per analysed endpoint)."""
         import matplotlib.pyplot as plt
 
-        plan = self.scenario["analysis"]["plan"]
-        columns = columns or [p["endpoint"] for p in plan if p["test"] not in ("fisher", "chi2")]
+        plan = self.scenario.analysis.plan
+        columns = columns or [p.endpoint for p in plan if OUTCOME_KIND[p.test] == "continuous"]
         if axes is None:
             _, axes = plt.subplots(
                 1, len(columns), figsize=(3.2 * len(columns), 3.2), squeeze=False
@@ -87,34 +119,28 @@ def run_trial(
     """Simulate one trial: enrol ``n_per_arm`` per arm (allocation ratio and blocks of the
     scenario), follow each patient in its arm, analyse with the scenario's plan.
 
-    ``params`` override model parameters in the treatment phase of every arm (e.g. the drug
-    effect assumption ``{"IC50": 300, "I_max": 0.4}``).
+    ``scenario`` is a name, a :class:`septrial.Scenario` or a :class:`septrial.Study`.
+    ``params`` override model parameters in the treatment phase of every arm (bare or
+    qualified names, e.g. the drug-effect assumption ``{"IC50": 300, "I_max": 0.4}``).
     """
-    from septrial.scenario import Scenario
-
-    if isinstance(scenario, str):
-        scenario = Scenario.load(scenario)
+    study = as_study(scenario)
+    sc = study.scenario
     if int(n_per_arm) < 2:
         raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
-    n_c, n_t = arm_sizes(scenario, n_per_arm)
-    enrolled = enrol(scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
-    alloc = scenario.get("allocation", {})
-    arm_of = block_randomise(
-        n_c, n_t, tuple(alloc.get("ratio", (1, 1))), int(alloc.get("block_size", 4)), seed, trial
-    )
-    names = scenario.arm_names[:2]
-    engine = scenario.engine()
+    n_c, n_t = arm_sizes(sc, n_per_arm)
+    enrolled = enrol(study, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
+    arm_of = randomise(sc, n_c, n_t, seed, trial)
+    names = sc.arm_names[:2]
     parts = []
     for a, name in enumerate(names):
         rows = np.flatnonzero(arm_of == a)
         t = treat(
-            scenario,
+            study,
             enrolled.frame.subset(rows),
             name,
             seed,
             threads=threads,
             overrides=params,
-            engine=engine,
             progress=progress,
         )
         t.insert(2, "order", rows)
@@ -122,6 +148,4 @@ def run_trial(
     table = pd.concat(parts).sort_values("order").reset_index(drop=True)
     baseline = enrolled.frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
     table = table.merge(baseline, on="patient", how="left")
-    return TrialResult(
-        scenario, table, analyse(table, scenario, *names), enrolled.n_admissions, seed
-    )
+    return TrialResult(study, table, analyse(table, sc, *names), enrolled.n_admissions, seed)

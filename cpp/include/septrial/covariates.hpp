@@ -13,17 +13,18 @@ struct Covariates {
   bool male = true;          ///< sex
   bool opioids = true;       ///< opioid co-medication (Eleveld 2018 covariate; ICU default yes)
 
-  /// Throws InputError naming the field when a value is outside its physical range.
+  /// Throws InputError naming the field when a value breaks a covariate formula (non-finite,
+  /// weight or height <= 0, age < 0).
   void validate(const std::string& prefix = "covariates") const;
 
   double bmi() const { return weight_kg / ((height_cm / 100.0) * (height_cm / 100.0)); }
-  /// Fat-free mass, Al-Sallami 2015 as used by Eleveld 2018 (pk-dossier §4.1).
+  /// Fat-free mass, Al-Sallami 2015 as used by Eleveld 2018 (Eleveld et al. 2018, Br J Anaesth).
   double ffm_kg() const;
   /// Lean body mass, James 1976 (Schnider 1998).
   double lbm_james_kg() const;
 };
 
-/// Names accepted from Python, in the order of the fields above.
+/// Field names, in the order above (the bindings take covariates as named columns).
 const std::vector<std::string>& covariate_names();
 
 }  // namespace septrial

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,17 +23,20 @@ struct EndpointSpec {
   double threshold = 0.0;     ///< TimeTo
   bool above = true;          ///< TimeTo: first sample >= threshold (true) or <= threshold
 
-  static Kind parse_kind(const std::string& s, const std::string& field);
   /// Sampling times this endpoint needs (relative to randomisation).
   std::vector<double> times() const;
   /// Output columns: the value, then a flag (censored below LLOQ, or event observed).
   std::string flag_name() const;
 };
 
-/// Assay model applied to every sampled value before endpoints are computed (MODEL.md §8).
+/// Endpoint kind names, in enum order (the bindings publish them to Python's specification).
+const std::vector<std::pair<std::string, EndpointSpec::Kind>>& endpoint_kind_names();
+
+/// Assay model applied to every sampled value before endpoints are computed: the models'
+/// residual errors, then the lower limits of quantification.
 struct MeasurementSpec {
   bool assay_noise = true;
-  std::vector<std::pair<std::size_t, double>> lloq;  ///< observable column -> lower limit of quantification
+  std::map<std::string, double> lloq;  ///< observable -> lower limit of quantification
 };
 
 /// Reduces one patient's sampled observables to endpoint values.

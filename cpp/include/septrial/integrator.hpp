@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "septrial/patient.hpp"
@@ -21,8 +22,10 @@ struct SolverOptions {
   double first_step_h = 1e-3;
 
   void validate() const;
-  static Method parse_method(const std::string& name);  ///< "dopri5" | "rosenbrock4" | "exact"
 };
+
+/// Solver method names, in enum order (the bindings publish them to Python's specification).
+const std::vector<std::pair<std::string, SolverOptions::Method>>& method_names();
 
 /// Per-patient outcome: a failed patient does not abort a cohort.
 struct SolveStatus {

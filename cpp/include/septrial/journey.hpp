@@ -1,5 +1,7 @@
-// The patient journey of MODEL.md §1: infection onset (t = 0), ICU admission and intubation,
-// screening, randomisation, study drug, follow-up. Every time and probability is a named field.
+// The patient journey: infection onset (t = 0), ICU admission and intubation, screening,
+// randomisation, study drug, follow-up. Every time and probability is a named field; the values
+// and their sources live in the Python specification (septrial.spec.journey), which fills every
+// field: the NaN defaults here only make a forgotten field fail validate().
 #pragma once
 
 #include <cstdint>
@@ -11,23 +13,26 @@
 
 namespace septrial {
 
+namespace detail {
+constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+}
+
 struct VentilationSpec {
-  double p_ref = 0.82;  ///< [A] chance of invasive ventilation at sofa_ref, set so that 62% of the frame is
-                        ///< ventilated >= 24 h at screening (cohort-dossier §2); any IMV then ~0.76
-  double sofa_ref = 8.0;  ///< SOFA at ICU admission where p_ref applies
-  double odds_ratio_per_point = 1.3;  ///< [A] per SOFA point
-  double duration_median_h = 72.0;  ///< [A] log-normal ventilation duration
-  double duration_sdlog = 1.2;  ///< [A]
+  double p_ref = detail::kUnset;                 ///< chance of invasive ventilation at sofa_ref
+  double sofa_ref = detail::kUnset;              ///< SOFA at ICU admission where p_ref applies
+  double odds_ratio_per_point = detail::kUnset;  ///< per SOFA point
+  double duration_median_h = detail::kUnset;     ///< log-normal ventilation duration
+  double duration_sdlog = detail::kUnset;
 };
 
 struct JourneySpec {
-  double t_icu_median_h = 12.0;  ///< [A] infection onset -> ICU admission, log-normal median
-  double t_icu_sdlog = 0.75;  ///< [A] gives a ~4-48 h range
-  double screening_after_icu_h = 24.0;  ///< inclusion needs >= 24 h of ventilation
-  double randomisation_delay_h = 2.0;  ///< [A] screening -> randomisation and study-drug start
-  double follow_up_h = 28.0 * 24.0;  ///< from randomisation
-  double sepsis3_min_acute_sofa = 2.0;  ///< Sepsis-3: SOFA rise at ICU admission
-  int max_attempts = 1000;  ///< infections drawn per patient before giving up
+  double t_icu_median_h = detail::kUnset;  ///< infection onset -> ICU admission, log-normal median
+  double t_icu_sdlog = detail::kUnset;
+  double screening_after_icu_h = detail::kUnset;
+  double randomisation_delay_h = detail::kUnset;  ///< screening -> randomisation and study-drug start
+  double follow_up_h = detail::kUnset;            ///< from randomisation
+  double sepsis3_min_acute_sofa = detail::kUnset;  ///< Sepsis-3: SOFA rise at ICU admission
+  int max_attempts = 0;  ///< infections drawn per patient before giving up
   VentilationSpec ventilation;
 
   void validate() const;  ///< InputError naming "journey.<field>"
@@ -36,8 +41,8 @@ struct JourneySpec {
 /// One attempt's random journey quantities, drawn from (seed, index, attempt) only.
 struct JourneyDraws {
   double t_icu_h;
-  double u_ventilation;  ///< compared with the SOFA-dependent probability at admission
-  double ventilation_h;  ///< duration if intubated
+  double u_ventilation;    ///< compared with the SOFA-dependent probability at admission
+  double ventilation_h;    ///< duration if intubated
   double death_threshold;  ///< -ln U: death when the cumulative hazard passes it
 };
 

@@ -12,7 +12,7 @@ struct ParameterInfo {
   std::string name;
   double value = 0.0;  ///< typical (default) value
   std::string unit;
-  std::string doc;  ///< meaning and source (MODEL.md / dossier) or [A] for an assumption
+  std::string doc;  ///< meaning and source (author, year, journal) or [A] for an assumption
   double lower = 0.0;
   double upper = std::numeric_limits<double>::infinity();
   bool lower_inclusive = true;

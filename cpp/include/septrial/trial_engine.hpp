@@ -5,11 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "septrial/covariates.hpp"
 #include "septrial/endpoints.hpp"
@@ -24,7 +23,7 @@ namespace septrial {
 /// A dose in a protocol, placed relative to a journey event.
 struct DoseRule {
   enum class Anchor { Infection, Icu, Screening, Randomisation };
-  int drug = 0;
+  std::string drug;  ///< drug name, one of the model's drugs
   bool bolus = false;
   double amount = 0.0;  ///< bolus mg (mg/kg) or infusion mg/h (mg/kg/h)
   bool per_kg = false;
@@ -34,11 +33,40 @@ struct DoseRule {
   bool while_ventilated = false;  ///< only for intubated patients, ends at extubation
 };
 
+/// Anchor names, in enum order (the bindings publish them; Python's specification uses them).
+const std::vector<std::pair<std::string, DoseRule::Anchor>>& anchor_names();
+
 struct ArmSpec {
   std::string name;
-  std::vector<DoseRule> doses;                           ///< from the arm's protocol
-  std::vector<std::pair<int, double>> background_factor; ///< drug -> rate factor after randomisation
+  std::vector<DoseRule> doses;                      ///< from the arm's protocol
+  std::map<std::string, double> background_factor;  ///< drug -> rate factor after randomisation
 };
+
+/// Everything the trial engine needs, as typed data (built by the Python specification layer,
+/// which holds every default and every user-facing check; the engine keeps invariant checks).
+struct TrialSpec {
+  std::string model;
+  std::map<std::string, double> params;  ///< qualified parameter names -> typical values
+  bool variability = true;
+  JourneySpec journey;
+  std::vector<DoseRule> background;
+  std::vector<ArmSpec> arms;
+  std::vector<EndpointSpec> endpoints;
+  MeasurementSpec measurement;
+  SolverOptions solver;
+};
+
+/// A quantity of the screening table (phase A), published so that criteria can name it.
+struct ScreenQuantity {
+  std::string name;
+  std::string unit;
+  std::string kind;  ///< "number" or "bool"
+  double lower;
+  double upper;
+  std::string doc;
+};
+/// The fixed screening columns, in table order (observables at screening follow them).
+const std::vector<ScreenQuantity>& screen_quantities();
 
 /// Per-patient screening-time table (phase A).
 struct ScreenResult {
@@ -58,15 +86,15 @@ struct TreatResult {
 
 class TrialEngine {
  public:
-  explicit TrialEngine(const nlohmann::json& spec);
+  explicit TrialEngine(const TrialSpec& spec);
 
   const ModelSpec& model() const { return *model_; }
-  const std::vector<ArmSpec>& arms() const { return arms_; }
+  const std::vector<std::string>& arm_names() const { return arm_names_; }
   const std::vector<EndpointSpec>& endpoints() const { return endpoints_; }
   std::vector<std::string> screen_columns() const;
   std::vector<std::string> treat_columns() const;
 
-  /// Phase A for patients `indices` with covariates (n x 5: weight, height, age, male, opioids).
+  /// Phase A for patients `indices` with their covariates.
   ScreenResult screen(const std::vector<Covariates>& covariates, const std::vector<std::uint64_t>& indices,
                       std::uint64_t seed, int threads, RunControl& control,
                       const std::function<void()>& poll = {}) const;
@@ -82,19 +110,31 @@ class TrialEngine {
                     const std::function<void()>& poll = {}) const;
 
  private:
-  Regimen build_regimen(const std::vector<DoseRule>& background, const ArmSpec* arm, double t_icu,
-                        double t_screen, double t_rand, bool intubated, double extubation_h,
-                        double boluses_after_h) const;
+  /// A protocol dose with its drug resolved to the model's drug index.
+  struct Dose {
+    DoseRule rule;
+    int drug = 0;
+  };
+  struct Arm {
+    std::string name;
+    std::vector<Dose> doses;
+    std::vector<std::pair<int, double>> background_factor;
+  };
+  std::vector<Dose> resolve_doses(const std::vector<DoseRule>& rules, const std::string& path) const;
+  Regimen build_regimen(const std::vector<Dose>& background, const Arm* arm, double t_icu, double t_screen,
+                        double t_rand, bool intubated, double extubation_h, double boluses_after_h) const;
   std::vector<double> patient_parameters(std::uint64_t seed, std::uint64_t index, int attempt) const;
 
   std::shared_ptr<const ModelSpec> model_;
   std::vector<double> typical_;
   bool variability_ = true;
   JourneySpec journey_;
-  std::vector<DoseRule> background_;
-  std::vector<ArmSpec> arms_;
+  std::vector<Dose> background_;
+  std::vector<Arm> arms_;
+  std::vector<std::string> arm_names_;
   std::vector<EndpointSpec> endpoints_;
-  MeasurementSpec measurement_;
+  bool assay_noise_ = true;
+  std::vector<std::pair<std::size_t, double>> lloq_;  ///< observable column -> LLOQ
   SolverOptions solver_;
   std::size_t hazard_state_ = 0, sofa_col_ = 0, sofa_acute_col_ = 0;
 };

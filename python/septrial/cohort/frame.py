@@ -14,18 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from septrial.covariates import covariate_table
+from septrial.covariates import covariate_columns
 from septrial.progress import progress_callback
-
-#: Columns added by the simulated patient at screening, usable in criteria.
-SCREENING_COVARIATES: dict[str, dict[str, Any]] = {
-    "sofa": {"type": "number", "unit": "points", "min": 0, "max": 24},
-    "sofa_icu": {"type": "number", "unit": "points", "min": 0, "max": 24},
-    "ventilated_h": {"type": "number", "unit": "h", "min": 0},
-    "ventilated": {"type": "bool"},
-    "intubated": {"type": "bool"},
-    "t_icu_h": {"type": "number", "unit": "h", "min": 0},
-}
 
 
 @dataclass
@@ -48,7 +38,7 @@ class Frame:
     def engine_inputs(self, rows: np.ndarray, opioids: bool) -> dict[str, Any]:
         """Arguments of TrialEngine.treat for the given row positions."""
         t = self.table.iloc[rows]
-        cov, _ = covariate_table(t.assign(opioids=opioids))
+        cov, _ = covariate_columns(t.assign(opioids=opioids))
         return {
             "covariates": cov,
             "indices": t["patient"].to_numpy(dtype=np.uint64),
@@ -76,7 +66,7 @@ class Frame:
 
 
 def sample_frame(
-    scenario,
+    study,
     n: int,
     seed: int,
     *,
@@ -91,12 +81,12 @@ def sample_frame(
     if n < 1:
         raise ValueError(f"n: must be >= 1, got {n}")
     threads = threads or os.cpu_count() or 1
-    covariates = scenario.population.sample(n, seed, first_index=first_index, threads=threads)
-    return simulate_to_screening(scenario, covariates, seed, threads, progress)
+    covariates = study.population.sample(n, seed, first_index=first_index, threads=threads)
+    return simulate_to_screening(study, covariates, seed, threads, progress)
 
 
 def simulate_to_screening(
-    scenario,
+    study,
     covariates: pd.DataFrame,
     seed: int,
     threads: int | None = None,
@@ -105,8 +95,8 @@ def simulate_to_screening(
     """Phase A for sampled covariates (a ``patient`` column gives each patient's index)."""
     threads = threads or os.cpu_count() or 1
     n = len(covariates)
-    engine = scenario.engine()
-    cov, _ = covariate_table(covariates.assign(opioids=scenario.opioids))
+    engine = study.engine
+    cov, _ = covariate_columns(covariates.assign(opioids=study.opioids))
     indices = covariates["patient"].to_numpy(dtype=np.uint64)
     with progress_callback(progress, n, "screening") as callback:
         values, states, status = engine.screen(cov, indices, int(seed), int(threads), callback)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from septrial.stats.power import sample_size_for_power
+from septrial.stats.pool_power import sample_size_for_power
 
 
 def _new_axes() -> Any:

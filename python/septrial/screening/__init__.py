@@ -1,4 +1,5 @@
-"""Eligibility screening for virtual cohorts.
+"""Eligibility criteria and the screening funnel (pure data and tables; the pipeline that
+simulates patients to screening is :func:`septrial.screen`).
 
 - :mod:`~septrial.screening.expr`: a safe rule language (``"18 <= age_y < 60 and sofa >= 2"``),
   parsed without ``eval``.
@@ -28,7 +29,6 @@ from .criteria import (
 from .expr import Interval, IntervalSet, Rule, compile_rule
 from .funnel import RecruitmentEstimate, ScreeningReport, funnel_order, screen_table
 from .lint import LintFinding, lint_criteria
-from .run import ScreeningRun, screen
 
 __all__ = [
     "COHORT_COVARIATES",
@@ -40,13 +40,11 @@ __all__ = [
     "RecruitmentEstimate",
     "Rule",
     "ScreeningReport",
-    "ScreeningRun",
     "compile_rule",
     "funnel_order",
     "lint_criteria",
     "load_criteria",
     "load_criteria_set",
     "parse_covariates",
-    "screen",
     "screen_table",
 ]

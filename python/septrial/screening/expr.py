@@ -20,7 +20,7 @@ Grammar (lowest precedence first)::
     atom    := number | 'string' | true | false | name | "(" rule ")" | "[" literal, ... "]"
 
 Tokens and syntax tree: :mod:`septrial.screening.parser`; interval constraints for lint
-(``age_y`` in ``[18, 60)``): :mod:`septrial.screening.intervals`.
+(``age_y`` in ``[18, 60)``): :mod:`septrial.screening.rule_intervals`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from septrial.screening.intervals import Interval, IntervalSet, _fmt
 from septrial.screening.parser import (
     _Bin,
     _BoolOp,
@@ -46,6 +45,7 @@ from septrial.screening.parser import (
     _Unary,
     _Var,
 )
+from septrial.screening.rule_intervals import Interval, IntervalSet, _fmt
 
 __all__ = ["Interval", "IntervalSet", "Rule", "compile_rule", "TYPE_ALIASES"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,8 @@ def fail(path: str, message: str, value: Any = None, allowed: Iterable[str] | No
 def json_path(parts: Sequence[Any], root: str = "$") -> str:
     out = root
     for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else f".{p}"
-    return out
+        out += f"[{p}]" if isinstance(p, int) else f".{p}" if out else str(p)
+    return out or root
 
 
 def _data_path(loc: Sequence[Any], data: Any) -> list[Any]:
@@ -93,7 +94,13 @@ def _message(err: Mapping[str, Any]) -> str:
 def spec_error(exc: ValidationError, data: Any, root: str = "$") -> SpecError:
     """The first error of a pydantic ValidationError, as a SpecError naming the JSON path."""
     err = exc.errors(include_url=False)[0]
-    return SpecError(f"{json_path(_data_path(err['loc'], data), root)}: {_message(err)}")
+    parts = _data_path(err["loc"], data)
+    message = _message(err)
+    unknown = re.match(r"unknown key '([^']*)'", message)
+    if unknown:  # raised by the model for its own keys: point at the key itself
+        parts.append(unknown.group(1))
+    path = json_path(parts, root)
+    return SpecError(f"{path}: {message}" if path else message)
 
 
 def validate_spec(cls: type[BaseModel], data: Any, root: str = "$") -> Any:

@@ -4,11 +4,13 @@ Pure Python (numpy, scipy, statsmodels, lifelines); importable without the compi
 """
 
 from septrial.stats.analyses import (
+    ANALYSIS_TESTS,
     OUTCOME_KIND,
     TESTS,
     AnalysisResult,
+    AnalysisTest,
     InsufficientDataError,
-    analyze_arms,
+    analyse_arms,
     ancova,
     chi2,
     cox,
@@ -18,9 +20,9 @@ from septrial.stats.analyses import (
     mann_whitney,
     welch,
 )
-from septrial.stats.intervals import binomial_ci
+from septrial.stats.binomial import binomial_ci
 from septrial.stats.multiplicity import MultiplicityResult, hierarchical, holm
-from septrial.stats.power import (
+from septrial.stats.pool_power import (
     SampleSizeResult,
     analytic_power_t,
     nested_sample_indices,
@@ -29,14 +31,16 @@ from septrial.stats.power import (
 )
 
 __all__ = [
+    "ANALYSIS_TESTS",
     "OUTCOME_KIND",
+    "AnalysisTest",
     "TESTS",
     "AnalysisResult",
     "InsufficientDataError",
     "MultiplicityResult",
     "SampleSizeResult",
     "analytic_power_t",
-    "analyze_arms",
+    "analyse_arms",
     "ancova",
     "binomial_ci",
     "chi2",

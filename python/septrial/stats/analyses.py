@@ -591,27 +591,35 @@ def cox(
 
 
 # ----------------------------------------------------------------------------- registry
-TESTS: dict[str, Callable[..., AnalysisResult]] = {
-    "welch": welch,
-    "ancova": ancova,
-    "mann_whitney": mann_whitney,
-    "fisher": fisher,
-    "chi2": chi2,
-    "logrank": logrank,
-    "cox": cox,
-}
+@dataclass(frozen=True)
+class AnalysisTest:
+    """A registered two-arm analysis: the one list the analysis plan, power and the scenario
+    schema take their test names from."""
 
-#: kind of outcome each test analyses: "continuous" (numbers), "binary" (0/1),
-#: "survival" (DataFrame with ``time`` and ``event`` columns)
-OUTCOME_KIND = {
-    "welch": "continuous",
-    "ancova": "continuous",
-    "mann_whitney": "continuous",
-    "fisher": "binary",
-    "chi2": "binary",
-    "logrank": "survival",
-    "cox": "survival",
+    name: str
+    outcome_kind: str
+    """``continuous`` (numbers), ``binary`` (0/1) or ``survival`` (``time`` and ``event``)."""
+    function: Callable[..., AnalysisResult]
+    effect_measure: str
+    needs_baseline: bool = False
+
+
+#: Every analysis by name. Adding one: write its function above and register it here.
+ANALYSIS_TESTS: dict[str, AnalysisTest] = {
+    t.name: t
+    for t in (
+        AnalysisTest("welch", "continuous", welch, "difference in means"),
+        AnalysisTest("ancova", "continuous", ancova, "baseline-adjusted difference", True),
+        AnalysisTest("mann_whitney", "continuous", mann_whitney, "Hodges-Lehmann shift"),
+        AnalysisTest("fisher", "binary", fisher, "risk difference"),
+        AnalysisTest("chi2", "binary", chi2, "risk difference"),
+        AnalysisTest("logrank", "survival", logrank, "Peto log hazard ratio"),
+        AnalysisTest("cox", "survival", cox, "log hazard ratio"),
+    )
 }
+#: name -> function and name -> outcome kind (views of :data:`ANALYSIS_TESTS`)
+TESTS: dict[str, Callable[..., AnalysisResult]] = {k: t.function for k, t in ANALYSIS_TESTS.items()}
+OUTCOME_KIND: dict[str, str] = {k: t.outcome_kind for k, t in ANALYSIS_TESTS.items()}
 
 
 def get_test(name: str) -> Callable[..., AnalysisResult]:
@@ -635,7 +643,7 @@ def survival_columns(pool: Any, arm: str) -> tuple[np.ndarray, np.ndarray]:
     return time, as_float_array(pool["event"], f"{arm} event")
 
 
-def analyze_arms(
+def analyse_arms(
     test: str,
     control: Any,
     treated: Any,

@@ -45,7 +45,7 @@ from septrial.stats.analyses import (
     require_count,
     survival_columns,
 )
-from septrial.stats.intervals import BINOMIAL_CI_METHODS, binomial_ci
+from septrial.stats.binomial import BINOMIAL_CI_METHODS, binomial_ci
 
 SeedLike = int | Sequence[int] | np.random.SeedSequence | None
 

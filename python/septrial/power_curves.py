@@ -22,36 +22,32 @@ from septrial.cohort.frame import Frame
 from septrial.enrolment import enrol, screen_chunk
 from septrial.executor import Task, run_tasks
 from septrial.outcomes import treat
-from septrial.randomisation import block_randomise
-from septrial.stats import binomial_ci, power_from_pools, sample_size_for_power
-from septrial.trial import TRIAL_STRIDE, arm_sizes
+from septrial.plotting.power import plot_power_curve
+from septrial.spec.analysis import AnalysisItem
+from septrial.stats import analyse_arms, binomial_ci, power_from_pools, sample_size_for_power
+from septrial.study import as_study
+from septrial.trial import TRIAL_STRIDE, arm_sizes, randomise
 
 METHODS = ("pool", "fresh")
 
 
-def _scenario(scenario):
-    from septrial.scenario import Scenario
-
-    return Scenario.load(scenario) if isinstance(scenario, str) else scenario
-
-
-def _plan(scenario, analyses: str | Sequence[str]) -> list[dict]:
-    plan = scenario["analysis"]["plan"]
+def _plan(scenario, analyses: str | Sequence[str]) -> list[AnalysisItem]:
+    plan = scenario.analysis.plan
     if analyses == "primary":
-        return [p for p in plan if p.get("role") == "primary"] or plan[:1]
+        return scenario.analysis.primary
     if analyses == "all":
         return plan
-    names = [p["name"] for p in plan]
+    names = [p.name for p in plan]
     unknown = [a for a in analyses if a not in names]
     if unknown:
         raise ValueError(
             f"analyses: unknown {unknown[0]!r}; allowed: primary, all, {', '.join(names)}"
         )
-    return [p for p in plan if p["name"] in analyses]
+    return [p for p in plan if p.name in analyses]
 
 
 def _n_list(scenario, n_per_arm) -> list[int]:
-    n = n_per_arm if n_per_arm is not None else scenario.get("power", {}).get("n_per_arm", [50])
+    n = n_per_arm if n_per_arm is not None else scenario.power.n_per_arm
     n = [int(x) for x in np.atleast_1d(n)]
     if any(x < 2 for x in n):
         raise ValueError(f"n_per_arm: every value must be >= 2, got {n}")
@@ -68,6 +64,20 @@ class PowerResult:
     wall_s: float
     patients_simulated: int
     assumptions: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        first = self.table[self.table["analysis"] == self.table["analysis"].iloc[0]]
+        curve = ", ".join(f"{int(n)}: {p:.2f}" for n, p in zip(first["n_per_arm"], first["power"]))
+        return (
+            f"PowerResult({self.method}, seed {self.seed}, {len(self.table)} rows; "
+            f"{first['analysis'].iloc[0]} power by n per arm {{{curve}}})"
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<b>Power ({self.method}, seed {self.seed})</b>, {self.wall_s:.1f} s"
+            + self.table.to_html(index=False, float_format=lambda x: f"{x:.3g}")
+        )
 
     @property
     def patients_per_s(self) -> float:
@@ -92,8 +102,6 @@ class PowerResult:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, analysis: str | None = None):
-        from septrial.plotting.power import plot_power_curve
-
         t = self.table
         if analysis is not None:
             t = t[t["analysis"] == analysis]
@@ -105,10 +113,10 @@ class PowerResult:
 
 
 def _enrol_chunks(
-    scenario, n_needed: int, seed: int, first_index: int, executor, checkpoint, threads, progress
+    study, n_needed: int, seed: int, first_index: int, executor, checkpoint, threads, progress
 ) -> tuple[Frame, int]:
     """Enrolment in fixed admission chunks (identical for any executor), in arrival order."""
-    pilot = enrol(scenario, min(n_needed, 50), seed, first_index=first_index, threads=threads)
+    pilot = enrol(study, min(n_needed, 50), seed, first_index=first_index, threads=threads)
     rate = len(pilot.frame) / pilot.n_admissions
     chunk = 2000
     parts: list[Frame] = []
@@ -118,10 +126,10 @@ def _enrol_chunks(
         tasks = [
             Task(
                 screen_chunk,
-                (scenario, first_index + start + k * chunk, chunk, seed, threads),
+                (study, first_index + start + k * chunk, chunk, seed, threads),
                 {
                     "stage": "screen",
-                    "scenario": scenario.to_dict(),
+                    "scenario": study.scenario.canonical_json(),
                     "seed": seed,
                     "first": first_index + start + k * chunk,
                     "n": chunk,
@@ -137,12 +145,12 @@ def _enrol_chunks(
     return Frame.concat(parts).subset(np.arange(n_needed)), start
 
 
-def _treat_task(scenario, frame: Frame, arm: str, seed: int, overrides, threads):
-    return treat(scenario, frame, arm, seed, threads=threads, overrides=overrides)
+def _treat_task(study, frame: Frame, arm: str, seed: int, overrides, threads):
+    return treat(study, frame, arm, seed, threads=threads, overrides=overrides)
 
 
 def _treat_chunks(
-    scenario,
+    study,
     frame: Frame,
     arm: str,
     seed: int,
@@ -158,13 +166,13 @@ def _treat_chunks(
         part = frame.subset(np.arange(lo, min(lo + chunk, len(frame))))
         key = {
             "stage": "treat",
-            "scenario": scenario.to_dict(),
+            "scenario": study.scenario.canonical_json(),
             "seed": seed,
             "arm": arm,
             "overrides": overrides,
             "patients": part.table["patient"].tolist(),
         }
-        tasks.append(Task(_treat_task, (scenario, part, arm, seed, overrides, threads), key))
+        tasks.append(Task(_treat_task, (study, part, arm, seed, overrides, threads), key))
     return pd.concat(
         run_tasks(tasks, executor, checkpoint, progress, f"treat {arm}"), ignore_index=True
     )
@@ -190,7 +198,7 @@ def build_pools(
     progress=False,
 ) -> Pools:
     frame, looked = _enrol_chunks(
-        scenario, 2 * pool_per_arm, seed, 0, executor, checkpoint, threads, progress
+        as_study(scenario), 2 * pool_per_arm, seed, 0, executor, checkpoint, threads, progress
     )
     idx = np.arange(len(frame))
     return Pools(frame.subset(idx[0::2]), frame.subset(idx[1::2]), looked)
@@ -199,8 +207,8 @@ def build_pools(
 def _pool_power(
     scenario, plan, ctrl: pd.DataFrame, trt: pd.DataFrame, n_list, n_trials, seed, ci
 ) -> pd.DataFrame:
-    death_rule = scenario["analysis"].get("death_rule", "missing")
-    alpha = float(scenario["analysis"].get("alpha", 0.05))
+    death_rule = scenario.analysis.death_rule
+    alpha = scenario.analysis.alpha
     out = []
     for item in plan:
         test, yc, bc = analysis_inputs(ctrl, item, scenario, death_rule)
@@ -217,7 +225,7 @@ def _pool_power(
             baseline_treated=bt,
             ci=ci,
         )
-        pw.insert(0, "analysis", item["name"])
+        pw.insert(0, "analysis", item.name)
         # the intervals cover the resampling only: keep n well below the pool (n <= pool / 4)
         pw["pool_per_arm"] = len(ctrl)
         out.append(pw)
@@ -225,17 +233,13 @@ def _pool_power(
 
 
 def _resolve_pools(
-    scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
+    study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
 ) -> Pools:
     """The given pools, or new ones of ``pool_per_arm`` (default: the scenario's)."""
-    size = (
-        len(pools.control)
-        if pools
-        else int(pool_per_arm or scenario.get("power", {}).get("pool_per_arm", 1000))
-    )
+    size = len(pools.control) if pools else int(pool_per_arm or study.scenario.power.pool_per_arm)
     _check_pool_size(n_list, size)
     return pools or build_pools(
-        scenario,
+        study,
         size,
         seed,
         executor=executor,
@@ -257,40 +261,27 @@ def _check_pool_size(n_list, pool_per_arm):
 
 
 def _fresh_trials(
-    scenario, plan, first_trial: int, n_trials: int, n_list, seed, params, threads
+    study, plan, first_trial: int, n_trials: int, n_list, seed, params, threads
 ) -> np.ndarray:
     """Rejections (trials x analyses x n) of trials first_trial .. first_trial + n_trials - 1."""
-    death_rule = scenario["analysis"].get("death_rule", "missing")
-    alpha = float(scenario["analysis"].get("alpha", 0.05))
-    from septrial.stats import analyze_arms
-
-    alloc = scenario.get("allocation", {})
+    scenario = study.scenario
+    death_rule = scenario.analysis.death_rule
+    alpha = scenario.analysis.alpha
     n_c, n_t = arm_sizes(scenario, max(n_list))
     names = scenario.arm_names[:2]
-    engine = scenario.engine()
     out = np.zeros((n_trials, len(plan), len(n_list)), dtype=bool)
     for k in range(n_trials):
         trial = first_trial + k
-        enrolled = enrol(
-            scenario, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads
-        )
-        arm_of = block_randomise(
-            n_c,
-            n_t,
-            tuple(alloc.get("ratio", (1, 1))),
-            int(alloc.get("block_size", 4)),
-            seed,
-            trial,
-        )
+        enrolled = enrol(study, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
+        arm_of = randomise(scenario, n_c, n_t, seed, trial)
         tables = [
             treat(
-                scenario,
+                study,
                 enrolled.frame.subset(np.flatnonzero(arm_of == a)),
                 name,
                 seed,
                 threads=threads,
                 overrides=params,
-                engine=engine,
             )
             for a, name in enumerate(names)
         ]
@@ -300,7 +291,7 @@ def _fresh_trials(
                 tc, yc, bc = analysis_inputs(tables[0].iloc[:n], item, scenario, death_rule)
                 _, yt, bt = analysis_inputs(tables[1].iloc[:nt], item, scenario, death_rule)
                 try:
-                    res = analyze_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
+                    res = analyse_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
                     out[k, i, j] = res.p_value < alpha
                 except ValueError:
                     out[k, i, j] = False  # not analysable (e.g. everyone died): not significant
@@ -339,27 +330,27 @@ def power_curve(
     intervals cover the resampling, not the draw of the pool itself.
     """
     t0 = time.perf_counter()
-    scenario = _scenario(scenario)
+    study = as_study(scenario)
+    scenario = study.scenario
     if method not in METHODS:
         raise ValueError(f"method: unknown {method!r}; allowed: {', '.join(METHODS)}")
-    cfg = scenario.get("power", {})
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else cfg.get("n_trials", 400))
+    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
     if n_trials < 1:
         raise ValueError(f"n_trials: must be >= 1, got {n_trials}")
     plan = _plan(scenario, analyses)
     params = dict(params or {})
     if method == "pool":
         pools = _resolve_pools(
-            scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
+            study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
         )
         pool = len(pools.control)
         names = scenario.arm_names[:2]
         ctrl = _treat_chunks(
-            scenario, pools.control, names[0], seed, params, executor, checkpoint, threads, progress
+            study, pools.control, names[0], seed, params, executor, checkpoint, threads, progress
         )
         trt = _treat_chunks(
-            scenario, pools.treated, names[1], seed, params, executor, checkpoint, threads, progress
+            study, pools.treated, names[1], seed, params, executor, checkpoint, threads, progress
         )
         table = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, ci)
         simulated = 2 * pool
@@ -368,10 +359,10 @@ def power_curve(
         tasks = [
             Task(
                 _fresh_trials,
-                (scenario, plan, k, min(per_task, n_trials - k), n_list, seed, params, threads),
+                (study, plan, k, min(per_task, n_trials - k), n_list, seed, params, threads),
                 {
                     "stage": "fresh",
-                    "scenario": scenario.to_dict(),
+                    "scenario": scenario.canonical_json(),
                     "seed": seed,
                     "first_trial": k,
                     "n": min(per_task, n_trials - k),
@@ -383,20 +374,20 @@ def power_curve(
         ]
         rejections = np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
         rows = []
-        alpha = float(scenario["analysis"].get("alpha", 0.05))
+        alpha = scenario.analysis.alpha
         for i, item in enumerate(plan):
             for j, n in enumerate(n_list):
                 k = int(rejections[:, i, j].sum())
                 lo, hi = binomial_ci(k, n_trials, method=ci)
                 rows.append(
                     {
-                        "analysis": item["name"],
+                        "analysis": item.name,
                         "n_per_arm": n,
                         "power": k / n_trials,
                         "power_ci_low": lo,
                         "power_ci_high": hi,
                         "n_trials": n_trials,
-                        "test": item["test"],
+                        "test": item.test,
                         "alpha": alpha,
                         "n_rejected": k,
                     }
@@ -429,28 +420,28 @@ def power_grid(
     are shared by all cells (common random numbers), so differences between cells are the
     assumption's effect, not noise."""
     t0 = time.perf_counter()
-    scenario = _scenario(scenario)
-    grid = dict(grid or scenario.get("uncertainty", {}).get("grid", {}))
+    study = as_study(scenario)
+    scenario = study.scenario
+    grid = dict(grid or scenario.uncertainty.grid)
     if not grid:
         raise ValueError("grid: give {parameter: values} or set uncertainty.grid in the scenario")
-    cfg = scenario.get("power", {})
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else cfg.get("n_trials", 400))
+    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
     plan = _plan(scenario, analyses)
     pools = _resolve_pools(
-        scenario, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
+        study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
     )
     pool = len(pools.control)
     names = scenario.arm_names[:2]
     ctrl = _treat_chunks(
-        scenario, pools.control, names[0], seed, {}, executor, checkpoint, threads, progress
+        study, pools.control, names[0], seed, {}, executor, checkpoint, threads, progress
     )
     keys = list(grid)
     out = []
     for values in itertools.product(*(grid[k] for k in keys)):
         cell = {k: float(v) for k, v in zip(keys, values, strict=False)}
         trt = _treat_chunks(
-            scenario, pools.treated, names[1], seed, cell, executor, checkpoint, threads, progress
+            study, pools.treated, names[1], seed, cell, executor, checkpoint, threads, progress
         )
         t = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, "wilson")
         for k, v in cell.items():
@@ -515,11 +506,13 @@ def assurance(
     """Assurance: power averaged over the prior of the drug-effect assumptions (scenario
     ``uncertainty.prior``), with its Monte Carlo interval. Reuses ``power`` from
     :func:`power_grid` when given."""
-    scenario = _scenario(scenario)
-    unc = scenario.get("uncertainty", {})
-    grid = dict(grid or unc.get("grid", {}))
-    prior = dict(prior or unc.get("prior", {}))
-    power = power or power_grid(scenario, grid, n_per_arm, n_trials, seed, **kwargs)
+    study = as_study(scenario)
+    unc = study.scenario.uncertainty
+    grid = dict(grid or unc.grid)
+    if prior is None:
+        prior = unc.prior.to_dict() if unc.prior is not None else {}
+    prior = dict(prior)
+    power = power or power_grid(study, grid, n_per_arm, n_trials, seed, **kwargs)
     w = prior_weights(grid, prior)
     keys = list(grid)
     merged = power.table.merge(w, on=keys)
@@ -546,4 +539,4 @@ def assurance(
 
 def analyse_table(table: pd.DataFrame, scenario) -> pd.DataFrame:
     """The scenario's analysis plan on any per-patient table (columns ``arm`` and endpoints)."""
-    return analyse(table, _scenario(scenario))
+    return analyse(table, as_study(scenario).scenario)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from septrial.cohort.frame import Frame, sample_frame
+from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
+from septrial.study import as_study
 
 __all__ = ["ScreeningRun", "screen"]
 
@@ -16,9 +19,13 @@ __all__ = ["ScreeningRun", "screen"]
 class ScreeningRun:
     """The frame (septic ICU admissions), those alive at screening, and the criteria funnel."""
 
-    scenario: object
+    study: Any
     frame: Frame
     report: ScreeningReport
+
+    @property
+    def scenario(self):
+        return self.study.scenario
 
     @property
     def n_admitted(self) -> int:
@@ -33,6 +40,7 @@ class ScreeningRun:
         """Simulated infections that resolved before reaching an ICU (Sepsis-3 not met)."""
         return int(self.frame.table["attempts"].sum())
 
+    @property
     def table(self) -> pd.DataFrame:
         """Steps with counts and percentages, from ICU admission to randomisation."""
         head = pd.DataFrame(
@@ -55,8 +63,8 @@ class ScreeningRun:
         """Months to randomise ``n_target`` at ``admissions_per_month`` septic ICU admissions
         (default: the scenario's ``recruitment.septic_admissions_per_month``)."""
         rate = admissions_per_month
-        if rate is None:
-            rate = self.scenario.get("recruitment", {}).get("septic_admissions_per_month")
+        if rate is None and self.scenario.recruitment is not None:
+            rate = self.scenario.recruitment.septic_admissions_per_month
         if rate is None:
             raise ValueError(
                 "admissions_per_month: not given and not in the scenario's recruitment"
@@ -68,6 +76,18 @@ class ScreeningRun:
     def screen_to_enrol(self) -> float:
         """Septic ICU admissions per randomised patient."""
         return self.n_admitted / max(self.report.n_consented, 1)
+
+    def __repr__(self) -> str:
+        return (
+            f"ScreeningRun({self.scenario.name!r}: {self.n_admitted} admissions, "
+            f"{self.report.n_screened} screened, {self.report.n_consented} randomisable; "
+            f"{self.screen_to_enrol:.1f} admissions per randomised patient)"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<b>Screening of {self.scenario.name}</b>" + self.table.to_html(
+            index=False, float_format=lambda x: f"{x:.1f}"
+        )
 
     def to_markdown(self) -> str:
         lines = [self.report.to_markdown()]
@@ -82,8 +102,6 @@ class ScreeningRun:
     def plot(self, axes=None):
         """CONSORT funnel and the exclusions per criterion, side by side."""
         import matplotlib.pyplot as plt
-
-        from septrial.plotting.funnel import plot_exclusions, plot_funnel
 
         if axes is None:
             _, axes = plt.subplots(1, 2, figsize=(14, 6))
@@ -106,13 +124,10 @@ def screen(
     SOFA and ventilation at screening come from the simulated patient; everything else from the
     population spec. Patients who died before screening are counted but not screened.
     """
-    from septrial.scenario import Scenario
-
-    if isinstance(scenario, str):
-        scenario = Scenario.load(scenario)
-    frame = sample_frame(scenario, n, seed, threads=threads, progress=progress)
+    study = as_study(scenario)
+    frame = sample_frame(study, n, seed, threads=threads, progress=progress)
     screened = frame.table[frame.alive].reset_index(drop=True)
     if len(screened) == 0:
         raise ValueError("n: no simulated patient was alive at screening; sample more patients")
-    report = screen_table(screened, scenario.criteria, n_target=n_target)
-    return ScreeningRun(scenario, frame, report)
+    report = screen_table(screened, study.criteria, n_target=n_target)
+    return ScreeningRun(study, frame, report)
