@@ -12,25 +12,26 @@ import pytest
 
 import septrial
 from septrial import _core
+from septrial.covariates import covariate_columns
+from septrial.spec.design import Solver
+
+
+def _covariates(n: int) -> dict[str, np.ndarray]:
+    return covariate_columns(pd.DataFrame({"weight_kg": np.full(n, 70.0)}))[0]
 
 
 def _raw_simulate(n: int, threads: int = 1):
     info = septrial.model_info("sepsis_esketamine")
     params = info.parameter_matrix(None, n)
-    cov = np.tile([70.0, 170.0, 50.0, 1.0, 1.0], (n, 1))
-    empty = (np.zeros((0, 4)), np.zeros((0, 5)))
     return _core.simulate(
         "sepsis_esketamine",
-        cov,
+        _covariates(n),
         params,
-        [empty],
+        [_core.Regimen()],
         np.zeros(n, dtype=np.int64),
         np.linspace(0, 672, 50),
         None,
-        "rosenbrock4",
-        1e-6,
-        1e-9,
-        200000,
+        Solver(method="rosenbrock4").engine(),
         True,
         False,
         False,
@@ -92,20 +93,15 @@ def test_progress_callback_counts_every_patient():
     )
     info = septrial.model_info("esketamine_otto2021")
     params = info.parameter_matrix(None, 40)
-    cov = np.tile([70.0, 170.0, 50.0, 1.0, 1.0], (40, 1))
-    empty = (np.zeros((0, 4)), np.zeros((0, 5)))
     _core.simulate(
         "esketamine_otto2021",
-        cov,
+        _covariates(40),
         params,
-        [empty],
+        [_core.Regimen()],
         np.zeros(40, dtype=np.int64),
         np.array([1.0]),
         None,
-        "dopri5",
-        1e-6,
-        1e-9,
-        1000,
+        Solver(max_steps=1000).engine(),
         False,
         False,
         False,

@@ -11,6 +11,7 @@ from scipy.integrate import solve_ivp
 
 import septrial
 from septrial.resources import bundled_path
+from septrial.study import Study
 
 REYNOLDS = dict(
     k_pg=0.3,
@@ -117,10 +118,9 @@ def test_each_calibration_target_on_a_fixed_seed_cohort(scenario):
 def _paired_arms(scenario, enrolled, **overrides):
     from septrial.outcomes import treat
 
-    sc = scenario.with_params(**overrides) if overrides else scenario
-    engine = sc.engine()
-    c = treat(sc, enrolled.frame, "control", 11, engine=engine)
-    t = treat(sc, enrolled.frame, "esketamine", 11, engine=engine)
+    study = Study(scenario.with_params(**overrides) if overrides else scenario)
+    c = treat(study, enrolled.frame, "control", 11)
+    t = treat(study, enrolled.frame, "esketamine", 11)
     return c, t
 
 
@@ -199,7 +199,7 @@ def test_bad_parameter_values_name_the_parameter(params, field, scenario):
     with pytest.raises(ValueError, match=field):
         septrial.simulate("sepsis_esketamine", times_h=[1.0], params=params)
     with pytest.raises(ValueError, match=field):
-        scenario.with_params(**params).engine()
+        scenario.with_params(**params)
 
 
 def test_censored_values_are_flagged_not_zeroed(scenario, enrolled):

@@ -45,7 +45,7 @@ def test_screen_funnel_adds_up_and_matches_enrolment(scenario):
     assert rep.n_screened == run.n_admitted - run.n_died_before_screening
     first = rep.first_failing.value_counts()
     assert int(first.sum()) + rep.n_consented == rep.n_screened
-    table = run.table()
+    table = run.table
     assert list(table["step"])[:2] == [
         "septic ICU admissions (sampling frame)",
         "died before screening",

@@ -12,7 +12,7 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from septrial.stats import (
     TESTS,
     InsufficientDataError,
-    analyze_arms,
+    analyse_arms,
     ancova,
     binomial_ci,
     chi2,
@@ -207,15 +207,15 @@ def test_binary_input_errors_name_the_arm() -> None:
         fisher(1.5, 5, 2, 6)
 
 
-def test_analyze_arms_binary_from_01_arrays() -> None:
+def test_analyse_arms_binary_from_01_arrays() -> None:
     control = np.r_[np.ones(7), np.zeros(13), np.nan]
     treated = np.r_[np.ones(3), np.zeros(15)]
-    res = analyze_arms("fisher", control, treated)
+    res = analyse_arms("fisher", control, treated)
     ref = fisher(7, 20, 3, 18)
     assert res.p_value == ref.p_value
     assert (res.n_control, res.n_missing_control) == (20, 1)
     with pytest.raises(ValueError, match="only 0, 1 or NaN"):
-        analyze_arms("chi2", [0, 2, 1], [0, 1, 1])
+        analyse_arms("chi2", [0, 2, 1], [0, 1, 1])
 
 
 # ----------------------------------------------------------------------------- survival
@@ -290,24 +290,24 @@ def test_survival_missing_rows_and_no_events(rng: np.random.Generator) -> None:
         logrank(d.time, np.full(40, 2), d.arm)
 
 
-def test_analyze_arms_survival_needs_time_and_event(rng: np.random.Generator) -> None:
+def test_analyse_arms_survival_needs_time_and_event(rng: np.random.Generator) -> None:
     d = survival_data(rng, 60)
     ctl, trt = d[d.arm == 0][["time", "event"]], d[d.arm == 1][["time", "event"]]
-    assert analyze_arms("logrank", ctl, trt).p_value == logrank(d.time, d.event, d.arm).p_value
+    assert analyse_arms("logrank", ctl, trt).p_value == logrank(d.time, d.event, d.arm).p_value
     with pytest.raises(ValueError, match=r"control survival outcome lacks column\(s\) \['event'\]"):
-        analyze_arms("cox", ctl[["time"]], trt)
+        analyse_arms("cox", ctl[["time"]], trt)
 
 
-def test_analyze_arms_ancova_pairs_baselines(rng: np.random.Generator) -> None:
+def test_analyse_arms_ancova_pairs_baselines(rng: np.random.Generator) -> None:
     b_c, b_t = rng.normal(size=15), rng.normal(size=16)
     y_c, y_t = b_c + rng.normal(size=15), b_t + 1 + rng.normal(size=16)
-    res = analyze_arms("ancova", y_c, y_t, baseline_control=b_c, baseline_treated=b_t)
+    res = analyse_arms("ancova", y_c, y_t, baseline_control=b_c, baseline_treated=b_t)
     ref = ancova(np.r_[y_c, y_t], np.r_[b_c, b_t], np.r_[np.zeros(15), np.ones(16)])
     assert res.estimate == pytest.approx(ref.estimate, rel=1e-12)
     with pytest.raises(ValueError, match="needs baseline_control"):
-        analyze_arms("ancova", y_c, y_t)
+        analyse_arms("ancova", y_c, y_t)
     with pytest.raises(ValueError, match="must match"):
-        analyze_arms("ancova", y_c, y_t, baseline_control=b_c[:-1], baseline_treated=b_t)
+        analyse_arms("ancova", y_c, y_t, baseline_control=b_c[:-1], baseline_treated=b_t)
 
 
 # ----------------------------------------------------------------------------- registry

@@ -9,7 +9,7 @@ import pytest
 import septrial
 from conftest import REDUCED
 from septrial.executor import Task, run_tasks
-from septrial.power import assurance, power_curve, power_grid, prior_weights
+from septrial.power_curves import assurance, power_curve, power_grid, prior_weights
 
 
 def test_run_trial_is_reproducible_and_thread_independent(scenario):
@@ -176,9 +176,9 @@ def test_assay_noise_does_not_depend_on_other_endpoints(scenario, enrolled):
 
     frame = enrolled.frame.subset(np.arange(25))
     full = treat(scenario, frame, "control", 4)
-    keep = [e for e in scenario["endpoints"] if e["name"] in ("il6_0h", "il6_72h")]
+    keep = [e.to_dict() for e in scenario.endpoints if e.name in ("il6_0h", "il6_72h")]
     few = scenario.with_changes(
-        {"endpoints": keep, "analysis.plan": [scenario["analysis"]["plan"][0]]}
+        {"endpoints": keep, "analysis.plan": [scenario.analysis.plan[0].to_dict()]}
     )
     part = treat(few, frame, "control", 4)
     # same draws (a 15 % assay error would show); only the solver's path differs (shorter follow-up)
@@ -202,8 +202,10 @@ def test_follow_up_stops_where_the_endpoints_end(scenario, enrolled):
     assert (full["followed_h"] == 672).all()
     short = scenario.with_changes(
         {
-            "endpoints": [e for e in scenario["endpoints"] if e["name"] in ("il6_0h", "il6_72h")],
-            "analysis.plan": [scenario["analysis"]["plan"][0]],
+            "endpoints": [
+                e.to_dict() for e in scenario.endpoints if e.name in ("il6_0h", "il6_72h")
+            ],
+            "analysis.plan": [scenario.analysis.plan[0].to_dict()],
         }
     )
     part = treat(short, frame, "control", 4)
@@ -218,7 +220,7 @@ def test_follow_up_stops_where_the_endpoints_end(scenario, enrolled):
 
 
 def test_variants_can_share_pools(scenario):
-    from septrial.power import build_pools
+    from septrial.power_curves import build_pools
 
     pools = build_pools(scenario, 60, seed=12)
     a = power_curve(scenario, n_per_arm=[10], n_trials=60, seed=12, pools=pools)
@@ -230,6 +232,5 @@ def test_variants_can_share_pools(scenario):
 
 
 def test_arm_doses_must_start_at_randomisation(scenario):
-    bad = scenario.with_changes({"arms.1.doses.0.anchor": "icu"})
     with pytest.raises(ValueError, match=r"arms\[1\]\.doses\[0\]\.anchor"):
-        bad.engine()
+        scenario.with_changes({"arms.1.doses.0.anchor": "icu"})

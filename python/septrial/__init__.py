@@ -21,6 +21,7 @@ _EXPORTS = {
     "Bolus": "septrial.dosing",
     "PumpLog": "septrial.dosing",
     "Scenario": "septrial.scenario",
+    "Study": "septrial.study",
     "screen": "septrial.screening_run",
     "run_trial": "septrial.trial",
     "power_curve": "septrial.power_curves",
@@ -36,6 +37,8 @@ _SUBMODULES = {
     "trial",
     "power_curves",
     "cohort",
+    "spec",
+    "study",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

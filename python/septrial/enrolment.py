@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.cohort.frame import Frame, simulate_to_screening
+from septrial.study import as_study
 
 
 @dataclass
@@ -32,6 +33,7 @@ def _failing(criteria, table: pd.DataFrame) -> np.ndarray:
 
 def screen_chunk(study, first_index: int, n: int, seed: int, threads: int | None) -> Enrolled:
     """Admissions ``first_index .. first_index + n - 1``: the randomisable ones among them."""
+    study = as_study(study)
     population = study.population
     criteria = list(study.criteria.criteria)
     baseline_cols = set(population.columns)
@@ -62,6 +64,7 @@ def enrol(
     """The first ``n_needed`` randomisable patients from admissions ``first_index`` onwards."""
     if n_needed < 1:
         raise ValueError(f"n_needed: must be >= 1, got {n_needed}")
+    study = as_study(study)
     parts: list[Frame] = []
     have, looked = 0, 0
     step = chunk or max(200, int(n_needed * 12))

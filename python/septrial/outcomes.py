@@ -11,6 +11,7 @@ import pandas as pd
 
 from septrial.cohort.frame import Frame
 from septrial.progress import progress_callback
+from septrial.study import as_study
 
 _WITHDRAWAL_STREAM = 0x5717_4D72
 
@@ -47,6 +48,7 @@ def treat(
     or one value per patient), e.g. ``{"IC50": 300, "I_max": 0.4}``; the arm's own ``params``
     apply first. Withdrawn patients (scenario ``withdrawal_rate``) have every endpoint missing.
     """
+    study = as_study(study)
     sc = study.scenario
     if arm not in sc.arm_names:
         raise ValueError(f"arm: unknown arm {arm!r}; allowed: {', '.join(sc.arm_names)}")

@@ -67,7 +67,9 @@ class PowerResult:
 
     def __repr__(self) -> str:
         first = self.table[self.table["analysis"] == self.table["analysis"].iloc[0]]
-        curve = ", ".join(f"{int(n)}: {p:.2f}" for n, p in zip(first["n_per_arm"], first["power"]))
+        curve = ", ".join(
+            f"{int(n)}: {p:.2f}" for n, p in zip(first["n_per_arm"], first["power"], strict=True)
+        )
         return (
             f"PowerResult({self.method}, seed {self.seed}, {len(self.table)} rows; "
             f"{first['analysis'].iloc[0]} power by n per arm {{{curve}}})"

@@ -99,7 +99,7 @@ class Study:
     def _check_criteria(self) -> None:
         known = {**dict(self.population.covariates), **SCREENING_QUANTITIES}
         allowed = set(known) | set(self.population.columns)
-        for i, c in enumerate(self.criteria.criteria):
+        for c in self.criteria.criteria:
             if isinstance(c.rule, str):
                 try:
                     compile_rule(c.rule, allowed=allowed, where=f"$.criteria[{c.id}].rule")

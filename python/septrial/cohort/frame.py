@@ -16,6 +16,7 @@ import pandas as pd
 
 from septrial.covariates import covariate_columns
 from septrial.progress import progress_callback
+from septrial.study import as_study
 
 
 @dataclass
@@ -81,6 +82,7 @@ def sample_frame(
     if n < 1:
         raise ValueError(f"n: must be >= 1, got {n}")
     threads = threads or os.cpu_count() or 1
+    study = as_study(study)
     covariates = study.population.sample(n, seed, first_index=first_index, threads=threads)
     return simulate_to_screening(study, covariates, seed, threads, progress)
 
@@ -95,6 +97,7 @@ def simulate_to_screening(
     """Phase A for sampled covariates (a ``patient`` column gives each patient's index)."""
     threads = threads or os.cpu_count() or 1
     n = len(covariates)
+    study = as_study(study)
     engine = study.engine
     cov, _ = covariate_columns(covariates.assign(opioids=study.opioids))
     indices = covariates["patient"].to_numpy(dtype=np.uint64)

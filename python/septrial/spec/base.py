@@ -99,8 +99,32 @@ def spec_error(exc: ValidationError, data: Any, root: str = "$") -> SpecError:
     unknown = re.match(r"unknown key '([^']*)'", message)
     if unknown:  # raised by the model for its own keys: point at the key itself
         parts.append(unknown.group(1))
-    path = json_path(parts, root)
+    nested = _NESTED.match(message)
+    if nested:  # a validator named the field inside the object it checked
+        if parts and not _present(parts, data):
+            parts.pop()  # a union tag, not a key of the input
+        message = nested.group(2)
+        path = json_path(parts, root) + ("." if parts or root else "") + nested.group(1)
+        path = path.replace(".[", "[")
+    else:
+        path = json_path(parts, root)
     return SpecError(f"{path}: {message}" if path else message)
+
+
+#: "field[0].sub: problem": a relative path at the start of a validator's message
+_NESTED = re.compile(r"^([A-Za-z_$][\w$]*(?:\[\d+\]|\.[A-Za-z_$][\w$]*)*): (.*)$", re.S)
+
+
+def _present(parts: Sequence[Any], data: Any) -> bool:
+    node = data
+    for p in parts:
+        if isinstance(node, Mapping) and p in node:
+            node = node[p]
+        elif isinstance(node, list) and isinstance(p, int) and 0 <= p < len(node):
+            node = node[p]
+        else:
+            return False
+    return True
 
 
 def validate_spec(cls: type[BaseModel], data: Any, root: str = "$") -> Any:

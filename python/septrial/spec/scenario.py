@@ -176,7 +176,7 @@ class Scenario(SpecModel):
                     fail(where + ".baseline", "must be a 'value' endpoint", item.baseline, values)
             elif test.needs_baseline:
                 fail(where + ".baseline", f"test {item.test!r} needs a baseline endpoint")
-        for name, fixed in self.covariates.items():
+        for name in self.covariates:
             if name not in PATIENT_COVARIATES:
                 fail(f"covariates.{name}", "unknown covariate", name, PATIENT_COVARIATES)
         prior = self.uncertainty.prior
