@@ -133,8 +133,12 @@ def _callables() -> list[tuple[str, object, ast.FunctionDef]]:
             for item in node.body:
                 name = getattr(item, "name", "")
                 dunder = name.startswith("__") and name != "__init__"  # the enum protocol
-                if isinstance(item, ast.FunctionDef) and not dunder and not any(
-                    isinstance(d, ast.Name) and d.id == "property" for d in item.decorator_list
+                if (
+                    isinstance(item, ast.FunctionDef)
+                    and not dunder
+                    and not any(
+                        isinstance(d, ast.Name) and d.id == "property" for d in item.decorator_list
+                    )
                 ):
                     out.append((f"{node.name}.{item.name}", getattr(cls, item.name), item))
     return out

@@ -77,6 +77,7 @@ class Bolus(_Positional):
     time_h: Hours = 0.0
     """Administration time in hours."""
     type: Literal["bolus"] = "bolus"
+    """Dose type: ``bolus``."""
 
     @property
     def per_kg(self) -> bool:
@@ -98,6 +99,7 @@ class Infusion(_Positional):
     duration_h: Hours | None = None
     """Duration in hours; ``null`` runs to the end of the simulated period."""
     type: Literal["infusion"] = "infusion"
+    """Dose type: ``infusion``."""
 
     @property
     def per_kg(self) -> bool:
@@ -124,6 +126,7 @@ class PumpLog(_Positional):
     end_h: Hours | None = None
     """End of the last rate, in hours; ``null`` runs to the end of the simulated period."""
     type: Literal["pump_log"] = "pump_log"
+    """Dose type: ``pump_log``."""
 
     @model_validator(mode="after")
     def _increasing(self) -> PumpLog:

@@ -54,6 +54,7 @@ class Value(_Endpoint):
     """The observable's value at ``time_h``."""
 
     kind: Literal["value"]
+    """Endpoint kind: ``value``."""
     observable: str
     """Model observable, e.g. ``il6_pg_ml``."""
     time_h: Hours
@@ -79,12 +80,14 @@ class Change(_FromBaseline):
     """Value at ``time_h`` minus value at ``baseline_h``."""
 
     kind: Literal["change"]
+    """Endpoint kind: ``change``."""
 
 
 class LogRatio(_FromBaseline):
     """ln(value at ``time_h`` / value at ``baseline_h``)."""
 
     kind: Literal["log_ratio"]
+    """Endpoint kind: ``log_ratio``."""
 
 
 class _Window(_Endpoint):
@@ -115,18 +118,21 @@ class Auc(_Window):
     """Trapezoidal area under the sampled values over the window."""
 
     kind: Literal["auc"]
+    """Endpoint kind: ``auc``."""
 
 
 class Min(_Window):
     """Smallest sampled value in the window."""
 
     kind: Literal["min"]
+    """Endpoint kind: ``min``."""
 
 
 class Max(_Window):
     """Largest sampled value in the window."""
 
     kind: Literal["max"]
+    """Endpoint kind: ``max``."""
 
 
 class TimeTo(_Window):
@@ -134,6 +140,7 @@ class TimeTo(_Window):
     alive when none is)."""
 
     kind: Literal["time_to"]
+    """Endpoint kind: ``time_to``."""
     threshold: float
     """Threshold in the observable's unit."""
     direction: Literal["above", "below"] = "above"
@@ -146,6 +153,7 @@ class EventBy(_Endpoint):
     """Death by ``time_h`` (1/0); as a time-to-event, death censored at the end of follow-up."""
 
     kind: Literal["event_by"]
+    """Endpoint kind: ``event_by``."""
     time_h: Hours
     """Horizon, h after randomisation."""
 
