@@ -109,7 +109,7 @@ def test_continuous_marginals_ks(big: pd.DataFrame) -> None:
         ("child_pugh_bc", 0.04),
         ("mental_illness", 0.02),
         ("consent", 0.80),
-        # logit covariates: p_ref calibrated so that the cohort prevalence is the dossier's
+        # logit covariates: p_ref calibrated so that the cohort prevalence is the published one
         ("ckd", 0.083),
         ("chf", 0.08),
         ("mi_6mo", 0.02),
