@@ -11,7 +11,7 @@ Bad input raises ``ValueError`` whose message starts with the offending field.
 """
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Literal, TypedDict
+from typing import Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,16 @@ class Regimen:
     infusions: list[InfusionDose]
     def __init__(self) -> None: ...
 
+def solver_methods() -> list[str]:
+    """Solver methods of the engine."""
+
+class SolverOptions:
+    method: str
+    rtol: float
+    atol: float
+    max_steps: int
+    def __init__(self) -> None: ...
+
 def simulate(
     model: str,
     covariates: dict[str, npt.ArrayLike],
@@ -118,48 +128,11 @@ def structural_parameters(
 def check_parameter_values(model: str, index: int, values: npt.ArrayLike, field: str) -> None:
     """Raises ValueError naming field.name for a value out of range."""
 
-class Anchor:
-    infection: ClassVar[Anchor]
-    icu: ClassVar[Anchor]
-    screening: ClassVar[Anchor]
-    randomisation: ClassVar[Anchor]
-    __members__: ClassVar[dict[str, Anchor]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
+def anchor_names() -> list[str]:
+    """Journey events a dose can follow."""
 
-class EndpointKind:
-    value: ClassVar[EndpointKind]  # the endpoint kind "value" (shadows the enum property)
-    change: ClassVar[EndpointKind]
-    log_ratio: ClassVar[EndpointKind]
-    auc: ClassVar[EndpointKind]
-    min: ClassVar[EndpointKind]
-    max: ClassVar[EndpointKind]
-    time_to: ClassVar[EndpointKind]
-    event_by: ClassVar[EndpointKind]
-    __members__: ClassVar[dict[str, EndpointKind]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-
-class SolverMethod:
-    dopri5: ClassVar[SolverMethod]
-    rosenbrock4: ClassVar[SolverMethod]
-    exact: ClassVar[SolverMethod]
-    __members__: ClassVar[dict[str, SolverMethod]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
+def endpoint_kinds() -> list[str]:
+    """Endpoint kinds the engine reduces."""
 
 class DoseRule:
     """A protocol dose placed relative to a journey event."""
@@ -168,7 +141,7 @@ class DoseRule:
     bolus: bool
     amount: float
     per_kg: bool
-    anchor: Anchor
+    anchor: str
     start_h: float
     duration_h: float
     while_ventilated: bool
@@ -182,7 +155,7 @@ class ArmSpec:
 
 class EndpointSpec:
     name: str
-    kind: EndpointKind
+    kind: str
     observable: str
     time_h: float
     baseline_h: float
@@ -217,13 +190,6 @@ class JourneySpec:
     sepsis3_min_acute_sofa: float
     max_attempts: int
     ventilation: VentilationSpec
-    def __init__(self) -> None: ...
-
-class SolverOptions:
-    method: SolverMethod
-    rtol: float
-    atol: float
-    max_steps: int
     def __init__(self) -> None: ...
 
 class TrialSpec:
