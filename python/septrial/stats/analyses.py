@@ -32,6 +32,8 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 MIN_PER_ARM = 2
+#: Two-sided significance level used when none is given (a scenario sets its own).
+DEFAULT_ALPHA = 0.05
 ALTERNATIVES = ("two-sided", "greater", "less")
 
 
