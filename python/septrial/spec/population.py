@@ -96,6 +96,7 @@ class Normal(Meta):
     """Normal distribution."""
 
     type: Literal["normal"]
+    """Selects this distribution: 'normal'."""
     mean: float
     """Mean."""
     sd: Positive
@@ -106,6 +107,7 @@ class Lognormal(Meta):
     """Lognormal distribution: give the median or meanlog (not both) and sdlog."""
 
     type: Literal["lognormal"]
+    """Selects this distribution: 'lognormal'."""
     median: Positive | None = None
     """Median, > 0 (meanlog = ln(median))."""
     meanlog: float | None = None
@@ -119,6 +121,7 @@ class Truncated(Meta):
     upper or both."""
 
     type: Literal["truncated"]
+    """Selects this distribution: 'truncated'."""
     base: Annotated[Normal | Lognormal, Field(discriminator="type")]
     """The distribution before truncation (normal or lognormal)."""
     lower: float | None = None
@@ -131,6 +134,7 @@ class Categorical(Meta):
     """One of the named levels; the value is the level's index."""
 
     type: Literal["categorical"]
+    """Selects this distribution: 'categorical'."""
     levels: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     """Level names, unique and non-empty."""
     probs: list[Probability] = Field(min_length=1)
@@ -141,6 +145,7 @@ class Bernoulli(Meta):
     """true with probability p."""
 
     type: Literal["bernoulli"]
+    """Selects this distribution: 'bernoulli'."""
     p: Probability
     """Probability of true, in [0, 1]."""
 
@@ -149,6 +154,7 @@ class BernoulliLogit(Meta):
     """true with probability P, logit P = logit(p_ref) + the sum of the terms."""
 
     type: Literal["bernoulli_logit"]
+    """Selects this distribution: 'bernoulli_logit'."""
     p_ref: float = Field(gt=0.0, lt=1.0)
     """Probability at the reference values of the terms, in (0, 1)."""
     terms: list[LogitTerm] = []
@@ -163,6 +169,7 @@ class BernoulliMixture(Meta):
     (1 - p)."""
 
     type: Literal["bernoulli_mixture"]
+    """Selects this distribution: 'bernoulli_mixture'."""
     base: Probability
     """Probability without any cause, in [0, 1]."""
     causes: list[MixtureCause] = Field(default=[], alias="if")
@@ -173,6 +180,7 @@ class Empirical(Meta):
     """A discrete draw from the values, with the given weights (equal if omitted)."""
 
     type: Literal["empirical"]
+    """Selects this distribution: 'empirical'."""
     values: list[float] = Field(min_length=1)
     """The values."""
     weights: list[Annotated[float, Field(ge=0.0)]] | None = None
@@ -183,6 +191,7 @@ class EmpiricalCdf(Meta):
     """Piecewise-linear CDF through (values[i], cdf[i])."""
 
     type: Literal["empirical_cdf"]
+    """Selects this distribution: 'empirical_cdf'."""
     values: list[float] = Field(min_length=2)
     """Points, non-decreasing."""
     cdf: list[Probability] = Field(min_length=2)
@@ -194,6 +203,7 @@ class Stratified(Meta):
     boolean one); all strata give the same kind of value."""
 
     type: Literal["stratified"]
+    """Selects this distribution: 'stratified'."""
     by: Name
     """An earlier categorical or boolean covariate."""
     strata: dict[str, Distribution] = Field(min_length=1)
@@ -206,6 +216,7 @@ class Derived(Meta):
     (or male), weight_kg and bmi. Top-level covariates only."""
 
     type: Literal["derived"]
+    """Selects this distribution: 'derived'."""
     formula: Literal["male", "bmi", "weight_from_bmi", "ffm_janmahasatian"]
     """The formula."""
 
