@@ -33,7 +33,7 @@ import pandas as pd
 
 from septrial.cohort.engine_spec import to_engine
 from septrial.progress import progress_callback
-from septrial.spec.base import SpecError, load_json
+from septrial.spec.base import SpecError
 from septrial.spec.population import PopulationSpec, loads, validate_population
 
 __all__ = ["Population", "available_populations"]
@@ -127,15 +127,21 @@ class Population:
                     "or give a path to a .json file"
                 ) from None
         try:
-            data = load_json(path)
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ValueError(f"cannot read population spec {str(path)!r}: {exc}") from exc
-        return cls(data, source=str(path))
+        return cls.from_json(text, source=str(path))
 
     @classmethod
     def from_json(cls, text: str, *, source: str | None = None) -> Population:
         """A Population from JSON text (NaN and Infinity literals are refused)."""
-        return cls(loads(text), source=source)
+        try:
+            data = loads(text)
+        except SpecError as exc:
+            raise SpecError(
+                f"{exc}" + (f"\n  in population spec {source}" if source else "")
+            ) from None
+        return cls(data, source=source)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Population:

@@ -334,7 +334,7 @@ class PopulationSpec(Meta):
     frame: str = ""
     """The sampling frame (e.g. a trial's screening population)."""
     sources: JsonValue = None
-    """Free-form bibliography."""
+    """Free-form bibliography (any JSON)."""
     covariates: list[Covariate] = Field(min_length=1)
     """The covariates, in sampling order."""
     correlation: Correlation | None = None
@@ -344,14 +344,11 @@ class PopulationSpec(Meta):
 # -- entry points -------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> float:
-    raise SpecError(f"$: {name} is not valid JSON (write a finite number)")
-
-
 def loads(text: str) -> Any:
-    """JSON text as Python data; NaN and Infinity literals are refused (SpecError)."""
+    """JSON text as Python data. NaN and Infinity literals (not JSON, but Python's json reads
+    them) become float NaN/inf here, so that validation refuses them naming their JSON path."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=float)
     except json.JSONDecodeError as exc:
         raise SpecError(
             f"$: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
