@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue, ValidationError, create_model
+from pydantic import Field, JsonValue, ValidationError
 
 from septrial.spec.base import SpecError, SpecModel, did_you_mean, json_path, spec_error
 
@@ -221,19 +221,18 @@ class Derived(Meta):
     """The formula."""
 
 
-_NESTED = (
-    Normal,
-    Lognormal,
-    Truncated,
-    Categorical,
-    Bernoulli,
-    BernoulliLogit,
-    BernoulliMixture,
-    Empirical,
-    EmpiricalCdf,
-    Stratified,
-)
-DISTRIBUTION_TYPES = tuple(c.model_fields["type"].annotation.__args__[0] for c in _NESTED) + (
+#: The ``type`` of each distribution; "derived" only for a top-level covariate.
+DISTRIBUTION_TYPES = (
+    "normal",
+    "lognormal",
+    "truncated",
+    "categorical",
+    "bernoulli",
+    "bernoulli_logit",
+    "bernoulli_mixture",
+    "empirical",
+    "empirical_cdf",
+    "stratified",
     "derived",
 )
 
@@ -274,37 +273,62 @@ class CovariateFields(SpecModel):
     """What the covariate means."""
 
 
-def _entry(dist: type[SpecModel]) -> type[SpecModel]:
-    """The covariate-entry model of a distribution: its fields plus name, only_if, ..."""
-    name = f"{dist.__name__}Covariate"
-    doc = f"A covariate with a {dist.model_fields['type'].annotation.__args__[0]} distribution."
-    return create_model(name, __base__=(CovariateFields, dist), __doc__=doc, __module__=__name__)
+class NormalCovariate(CovariateFields, Normal):
+    """A covariate with a normal distribution."""
 
 
-NormalCovariate = _entry(Normal)
-LognormalCovariate = _entry(Lognormal)
-TruncatedCovariate = _entry(Truncated)
-CategoricalCovariate = _entry(Categorical)
-BernoulliCovariate = _entry(Bernoulli)
-BernoulliLogitCovariate = _entry(BernoulliLogit)
-BernoulliMixtureCovariate = _entry(BernoulliMixture)
-EmpiricalCovariate = _entry(Empirical)
-EmpiricalCdfCovariate = _entry(EmpiricalCdf)
-StratifiedCovariate = _entry(Stratified)
-DerivedCovariate = _entry(Derived)
+class LognormalCovariate(CovariateFields, Lognormal):
+    """A covariate with a lognormal distribution."""
+
+
+class TruncatedCovariate(CovariateFields, Truncated):
+    """A covariate with a truncated distribution."""
+
+
+class CategoricalCovariate(CovariateFields, Categorical):
+    """A covariate with a categorical distribution."""
+
+
+class BernoulliCovariate(CovariateFields, Bernoulli):
+    """A covariate with a bernoulli distribution."""
+
+
+class BernoulliLogitCovariate(CovariateFields, BernoulliLogit):
+    """A covariate with a bernoulli_logit distribution."""
+
+
+class BernoulliMixtureCovariate(CovariateFields, BernoulliMixture):
+    """A covariate with a bernoulli_mixture distribution."""
+
+
+class EmpiricalCovariate(CovariateFields, Empirical):
+    """A covariate with a empirical distribution."""
+
+
+class EmpiricalCdfCovariate(CovariateFields, EmpiricalCdf):
+    """A covariate with a empirical_cdf distribution."""
+
+
+class StratifiedCovariate(CovariateFields, Stratified):
+    """A covariate with a stratified distribution."""
+
+
+class DerivedCovariate(CovariateFields, Derived):
+    """A covariate with a derived distribution."""
+
 
 Covariate = Annotated[
-    NormalCovariate  # type: ignore[valid-type]
-    | LognormalCovariate  # type: ignore[valid-type]
-    | TruncatedCovariate  # type: ignore[valid-type]
-    | CategoricalCovariate  # type: ignore[valid-type]
-    | BernoulliCovariate  # type: ignore[valid-type]
-    | BernoulliLogitCovariate  # type: ignore[valid-type]
-    | BernoulliMixtureCovariate  # type: ignore[valid-type]
-    | EmpiricalCovariate  # type: ignore[valid-type]
-    | EmpiricalCdfCovariate  # type: ignore[valid-type]
-    | StratifiedCovariate  # type: ignore[valid-type]
-    | DerivedCovariate,  # type: ignore[valid-type]
+    NormalCovariate
+    | LognormalCovariate
+    | TruncatedCovariate
+    | CategoricalCovariate
+    | BernoulliCovariate
+    | BernoulliLogitCovariate
+    | BernoulliMixtureCovariate
+    | EmpiricalCovariate
+    | EmpiricalCdfCovariate
+    | StratifiedCovariate
+    | DerivedCovariate,
     Field(discriminator="type"),
 ]
 
@@ -376,11 +400,11 @@ def _located(exc: ValidationError, data: Any) -> SpecError:
     path = _data_path(err["loc"], data)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("tag")
-        nested = len([p for p in path if p in ("base", "strata")]) > 0
+        nested = len(path) > 2  # deeper than $.covariates[i]: a base or a stratum
         where = json_path([*path, "type"])
         if kind == "union_tag_not_found":
             return SpecError(f"{where}: required field is missing")
-        allowed = DISTRIBUTION_TYPES[:-1] if nested else DISTRIBUTION_TYPES
+        allowed: tuple[str, ...] = DISTRIBUTION_TYPES[:-1] if nested else DISTRIBUTION_TYPES
         if tag == "derived" and nested:
             return SpecError(f"{where}: 'derived' is allowed only for a top-level covariate")
         if path and path[-1] == "base":
