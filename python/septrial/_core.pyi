@@ -11,7 +11,7 @@ Bad input raises ``ValueError`` whose message starts with the offending field.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Literal, TypedDict
+from typing import ClassVar, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -217,13 +217,184 @@ class _ScreenQuantity(TypedDict):
 def screen_quantities() -> list[_ScreenQuantity]:
     """The fixed columns of the screening table (phase A), with unit, kind and range."""
 
+class ValueKind:
+    """How a column stores a value: real, 0/1 or level index."""
+
+    continuous: ClassVar[ValueKind]
+    boolean: ClassVar[ValueKind]
+    categorical: ClassVar[ValueKind]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class DistType:
+    """The form of a distribution (the spec's `type`)."""
+
+    normal: ClassVar[DistType]
+    lognormal: ClassVar[DistType]
+    truncated: ClassVar[DistType]
+    categorical: ClassVar[DistType]
+    bernoulli: ClassVar[DistType]
+    bernoulli_logit: ClassVar[DistType]
+    bernoulli_mixture: ClassVar[DistType]
+    empirical: ClassVar[DistType]
+    empirical_cdf: ClassVar[DistType]
+    stratified: ClassVar[DistType]
+    derived: ClassVar[DistType]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class Formula:
+    """The formula of a derived covariate."""
+
+    male: ClassVar[Formula]
+    bmi: ClassVar[Formula]
+    weight_from_bmi: ClassVar[Formula]
+    ffm_janmahasatian: ClassVar[Formula]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class Condition:
+    """A test on an earlier column of the same row (by index)."""
+
+    @staticmethod
+    def is_true(covariate: int) -> Condition:
+        """The (boolean) column is nonzero."""
+
+    @staticmethod
+    def equals(covariate: int, value: float) -> Condition:
+        """The column equals value (a number, 0/1 or a level index)."""
+
+    @staticmethod
+    def range(covariate: int, min: float, max: float) -> Condition:
+        """min <= column < max (either bound may be infinite)."""
+
+    @property
+    def covariate(self) -> int:
+        """Index of the column tested."""
+
+class LogitTerm:
+    """One term of a bernoulli_logit linear predictor."""
+
+    @staticmethod
+    def slope(covariate: int, odds_ratio: float, per: float, ref: float) -> LogitTerm:
+        """ln(odds_ratio) * (x - ref) / per for a continuous or 0/1 column."""
+
+    @staticmethod
+    def indicator_of(covariate: int, level: float, odds_ratio: float) -> LogitTerm:
+        """ln(odds_ratio) * (x == level) for a categorical column."""
+
+    @property
+    def coef(self) -> float:
+        """The coefficient on the logit scale."""
+
+class MixtureTerm:
+    """An independent cause of a bernoulli_mixture."""
+
+    def __init__(self, when: Condition, p: float) -> None: ...
+    @property
+    def p(self) -> float:
+        """Probability that the cause fires."""
+
+class Distribution:
+    """A covariate distribution built by one of the static factories (resolved column and level
+    indices; the spec rules are checked in Python). Bad arguments raise ValueError naming them."""
+
+    @staticmethod
+    def normal(mean: float, sd: float) -> Distribution: ...
+    @staticmethod
+    def lognormal(meanlog: float, sdlog: float) -> Distribution: ...
+    @staticmethod
+    def truncated(base: Distribution, lower: float, upper: float) -> Distribution:
+        """Exact truncation of a normal or lognormal base (infinite bound = none)."""
+
+    @staticmethod
+    def categorical(levels: Sequence[str], probs: Sequence[float]) -> Distribution: ...
+    @staticmethod
+    def bernoulli(p: float) -> Distribution: ...
+    @staticmethod
+    def bernoulli_logit(p_ref: float, terms: Sequence[LogitTerm]) -> Distribution: ...
+    @staticmethod
+    def bernoulli_mixture(base: float, causes: Sequence[MixtureTerm]) -> Distribution: ...
+    @staticmethod
+    def empirical(values: Sequence[float], weights: Sequence[float]) -> Distribution:
+        """Discrete draw from values; equal weights when weights is empty."""
+
+    @staticmethod
+    def empirical_cdf(values: Sequence[float], cdf: Sequence[float]) -> Distribution: ...
+    @staticmethod
+    def stratified(by: int, strata: Sequence[Distribution]) -> Distribution:
+        """strata[k] applies when column `by` has code k."""
+
+    @staticmethod
+    def derived(formula: Formula, inputs: Sequence[int]) -> Distribution:
+        """A formula of earlier columns (see Formula for the inputs each needs)."""
+
+    @property
+    def type(self) -> DistType:
+        """The form of the distribution."""
+
+    @property
+    def kind(self) -> ValueKind:
+        """The kind of value it gives."""
+
+    @property
+    def levels(self) -> list[str]:
+        """Level names (categorical values only)."""
+
+class CovariateSpec:
+    """A named column: a distribution plus only_if conditions."""
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        dist: Distribution,
+        only_if: Sequence[Condition],
+        otherwise: float,
+    ) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+class CorrelationSpec:
+    """A Gaussian copula between continuous columns."""
+
+    def __init__(self, variables: Sequence[int], matrix: npt.ArrayLike) -> None: ...
+    @property
+    def variables(self) -> list[int]: ...
+    @property
+    def cholesky(self) -> _Float64Array:
+        """Lower Cholesky factor L (matrix = L L^T)."""
+
+class PopulationSpec:
+    """Covariates in sampling order plus an optional copula."""
+
+    def __init__(
+        self,
+        name: str,
+        covariates: Sequence[CovariateSpec],
+        correlation: CorrelationSpec | None = None,
+    ) -> None: ...
+    @property
+    def name(self) -> str: ...
+
 class PopulationSampler:
-    """Baseline-covariate sampler built from a population spec (JSON text).
+    """Baseline-covariate sampler built from a PopulationSpec.
 
     Patient i's row depends only on (seed, first_index + i), whatever the thread count.
     """
 
-    def __init__(self, spec_json: str) -> None: ...
+    def __init__(self, spec: PopulationSpec) -> None: ...
     @property
     def name(self) -> str: ...
     @property
