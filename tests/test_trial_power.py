@@ -156,7 +156,7 @@ def test_checkpoints_resume_an_interrupted_run(tmp_path):
     tasks = [Task(work, (i,), {"i": i}) for i in range(5)]
     with pytest.raises(KeyboardInterrupt):
         run_tasks(tasks, checkpoint=tmp_path)
-    assert len(list(tmp_path.glob("chunk-*.pkl"))) == 3
+    assert len(list(tmp_path.glob("chunk-*.npz"))) == 3
     calls.clear()
     calls.extend([0] * 5)  # let chunk 3 succeed now
     assert run_tasks(tasks, checkpoint=tmp_path) == [0, 1, 4, 9, 16]
@@ -169,6 +169,21 @@ def test_power_curve_with_checkpoint_is_identical(scenario, tmp_path):
     b = power_curve(scenario, checkpoint=tmp_path, **kw)  # everything from checkpoints
     pd.testing.assert_frame_equal(a.table, b.table)
     assert any(tmp_path.iterdir())
+
+
+def test_checkpoints_execute_no_code_and_refuse_other_settings(tmp_path):
+    """Checkpoints are npz archives read without pickle; one written for other settings is
+    refused rather than mixed in."""
+    from septrial import checkpoint_format
+
+    frame = pd.DataFrame({"x": [0.1, np.nan], "s": ["a", "b"], "k": [1, 2]})
+    checkpoint_format.dump(tmp_path / "c.npz", {"seed": 1}, frame)
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as data:
+        assert "meta" in data  # loads without pickle
+    back = checkpoint_format.load(tmp_path / "c.npz", {"seed": 1})
+    pd.testing.assert_frame_equal(back, frame)
+    with pytest.raises(ValueError, match="other settings"):
+        checkpoint_format.load(tmp_path / "c.npz", {"seed": 2})
 
 
 def test_assay_noise_does_not_depend_on_other_endpoints(scenario, enrolled):

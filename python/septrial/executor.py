@@ -2,21 +2,21 @@
 
 Every chunk's result depends only on its own arguments (patient indices and the seed), so the
 order and place of execution never change the numbers: a Dask run is bit-identical to a local one.
-With ``checkpoint=DIR`` each finished chunk is written atomically and a rerun (after Ctrl-C, a
-crash or a lost worker) skips the chunks already done.
+With ``checkpoint=DIR`` each finished chunk is written atomically (in a format that cannot
+execute code, :mod:`septrial.checkpoint_format`) and a rerun (after Ctrl-C, a crash or a lost
+worker) skips the chunks already done, after checking each was written for the same settings.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from septrial.io import _atomic
+from septrial import checkpoint_format
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,6 @@ class Task:
 
 def _key_hash(key: dict) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:24]
-
-
-def _load(path: Path) -> Any:
-    with path.open("rb") as fh:
-        return pickle.load(fh)
-
-
-def _save(path: Path, value: Any) -> None:
-    _atomic(path, lambda p: p.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def _is_dask_client(executor: Any) -> bool:
@@ -64,10 +55,10 @@ def run_tasks(
         folder = Path(checkpoint)
         folder.mkdir(parents=True, exist_ok=True)
         for i, t in enumerate(tasks):
-            paths[i] = folder / f"chunk-{_key_hash(t.key)}.pkl"
+            paths[i] = folder / f"chunk-{_key_hash(t.key)}.npz"
         done = [i for i in todo if paths[i].is_file()]  # type: ignore[union-attr]
         for i in done:
-            results[i] = _load(paths[i])  # type: ignore[arg-type]
+            results[i] = checkpoint_format.load(paths[i], tasks[i].key)  # type: ignore[arg-type]
         todo = [i for i in todo if i not in set(done)]
 
     bar = None
@@ -84,14 +75,14 @@ def run_tasks(
                 i = futures[fut]
                 results[i] = fut.result()
                 if paths[i] is not None:
-                    _save(paths[i], results[i])  # type: ignore[arg-type]
+                    checkpoint_format.dump(paths[i], tasks[i].key, results[i])  # type: ignore[arg-type]
                 if bar is not None:
                     bar.update(1)
         elif executor is None:
             for i in todo:
                 results[i] = tasks[i].func(*tasks[i].args)
                 if paths[i] is not None:
-                    _save(paths[i], results[i])  # type: ignore[arg-type]
+                    checkpoint_format.dump(paths[i], tasks[i].key, results[i])  # type: ignore[arg-type]
                 if bar is not None:
                     bar.update(1)
         else:
