@@ -55,7 +55,12 @@ def population_of(scenario) -> Population:
     path = scenario.resolve_file(scenario.population, "populations", "$.population")
     pop = Population.load(path)
     overrides = scenario.population_overrides
-    return pop.with_overrides(overrides) if overrides else pop
+    if not overrides:
+        return pop
+    try:
+        return pop.with_overrides(overrides)
+    except ValueError as exc:
+        raise SpecError(f"$.population_overrides: {exc}") from None
 
 
 def criteria_of(scenario) -> CriteriaSet:

@@ -67,11 +67,27 @@ def _regimen(doses, info) -> _core.Regimen:
 
 
 def _solver(method: str, rtol: float, atol: float, max_steps: int) -> _core.SolverOptions:
+    data = {"method": method, "rtol": rtol, "atol": atol, "max_steps": max_steps}
+    data = {k: v.item() if isinstance(v, np.generic) else v for k, v in data.items()}
     try:
-        spec = Solver(method=method, rtol=float(rtol), atol=float(atol), max_steps=int(max_steps))
+        return Solver(**data).engine()
     except ValidationError as exc:
-        raise spec_error(exc, {"method": method, "rtol": rtol, "atol": atol}, root="") from None
-    return spec.engine()
+        raise spec_error(exc, data, root="") from None
+
+
+def whole_number(field: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in [low, high]; ValueError naming ``field`` otherwise (numbers that
+    would overflow the engine's integers included)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{field}: must be a whole number in [{low}, {high}], got {value!r}")
+    if not low <= int(value) <= high:
+        raise ValueError(f"{field}: must be in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+#: Seeds are unsigned 64-bit integers in the engine; thread counts are capped to a sane maximum.
+MAX_SEED = 2**64 - 1
+MAX_THREADS = 1024
 
 
 def _initial_states(info, initial_state: Mapping[str, float] | None, n: int) -> np.ndarray | None:
@@ -175,9 +191,10 @@ def simulate(
         regimens = [_regimen(doses, info)]
         regimen_of = np.zeros(n, dtype=np.int64)
 
-    n_threads = threads if threads is not None else (os.cpu_count() or 1)
-    if int(n_threads) < 1:
-        raise ValueError(f"threads: must be >= 1, got {threads!r}")
+    n_threads = whole_number(
+        "threads", threads if threads is not None else (os.cpu_count() or 1), 1, MAX_THREADS
+    )
+    seed = whole_number("seed", seed, 0, MAX_SEED)
     with progress_callback(progress and cohort, n, f"simulate {model}") as callback:
         values, columns, status = _core.simulate(
             info.name,
