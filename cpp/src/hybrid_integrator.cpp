@@ -61,13 +61,14 @@ class Split {
       l.propagator->start(x + l.offset, l.b.data());
     }
   }
-  /// Full state at t of the current segment from the integrated states y.
-  void full(double t, const double* y, double* out) {
-    for (auto& l : linear_) l.propagator->at(t - t0_, out + l.offset);
+  /// Full state at t of the current segment from the integrated states y (without the absorbing
+  /// PK states when `absorbing` is false).
+  void full(double t, const double* y, double* out, bool absorbing = true) {
+    for (auto& l : linear_) l.propagator->at(t - t0_, out + l.offset, absorbing);
     for (std::size_t i = 0; i < states_.size(); ++i) out[states_[i]] = y[i];
   }
   void rhs(double t, const double* y, double* dy) {
-    full(t, y, x_.data());
+    full(t, y, x_.data(), false);
     patient_.rhs_of(t, x_.data(), dx_.data(), nonlinear_);
     for (std::size_t i = 0; i < states_.size(); ++i) dy[i] = dx_[states_[i]];
     ++evals;

@@ -66,7 +66,7 @@ void LinearPropagator::start(const double* x0, const double* b) {
   else c_.noalias() = Vinv_ * tmp_;
 }
 
-void LinearPropagator::at(double dt, double* x) {
+void LinearPropagator::at(double dt, double* x, bool absorbing) {
   if (empty_) {
     xt_.setZero();
   } else if (complex_) {
@@ -78,7 +78,7 @@ void LinearPropagator::at(double dt, double* x) {
     xt_.noalias() += V_ * e_;
   }
   for (Index i = 0; i < static_cast<Index>(T_.size()); ++i) x[T_[i]] = xt_[i];
-  if (S_.empty()) return;
+  if (S_.empty() || !absorbing) return;
   // absorbing states: x_S(dt) = x_S(0) + A_ST A_TT^-1 (x_T(dt) - x_T(0) - b_T dt) + b_S dt
   xs_ = xs0_ + bs_ * dt;
   if (!empty_) {

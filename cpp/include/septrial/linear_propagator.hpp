@@ -23,8 +23,9 @@ class LinearPropagator {
   Eigen::Index size() const { return A_.rows(); }
   /// Prepares a segment starting at state x0 with inputs b (both of size()).
   void start(const double* x0, const double* b);
-  /// State after dt of the current segment, written to x (size()).
-  void at(double dt, double* x);
+  /// State after dt of the current segment, written to x (size()). Without `absorbing` only the
+  /// transient states are written (a right-hand side never reads the eliminated amounts).
+  void at(double dt, double* x, bool absorbing = true);
 
  private:
   void decompose();
