@@ -34,6 +34,7 @@ class Split {
                                         Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(
                                             a.data(), static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m))),
                            std::vector<double>(m)});
+        linear_.back().propagator->list(p.component_published(c));
       } else {
         nonlinear_.push_back(c);
         for (std::size_t i = 0; i < m; ++i) states_.push_back(o + i);
@@ -61,14 +62,15 @@ class Split {
       l.propagator->start(x + l.offset, l.b.data());
     }
   }
-  /// Full state at t of the current segment from the integrated states y (without the absorbing
-  /// PK states when `absorbing` is false).
-  void full(double t, const double* y, double* out, bool absorbing = true) {
-    for (auto& l : linear_) l.propagator->at(t - t0_, out + l.offset, absorbing);
+  /// Full state at t of the current segment from the integrated states y.
+  void full(double t, const double* y, double* out) {
+    for (auto& l : linear_) l.propagator->at(t - t0_, out + l.offset);
     for (std::size_t i = 0; i < states_.size(); ++i) out[states_[i]] = y[i];
   }
+  /// Only the PK states that modules publish are evaluated (the immune model reads concentrations).
   void rhs(double t, const double* y, double* dy) {
-    full(t, y, x_.data(), false);
+    for (auto& l : linear_) l.propagator->at_listed(t - t0_, x_.data() + l.offset);
+    for (std::size_t i = 0; i < states_.size(); ++i) x_[states_[i]] = y[i];
     patient_.rhs_of(t, x_.data(), dx_.data(), nonlinear_);
     for (std::size_t i = 0; i < states_.size(); ++i) dy[i] = dx_[states_[i]];
     ++evals;

@@ -1,6 +1,7 @@
 #include "septrial/linear_propagator.hpp"
 
 #include <Eigen/Eigenvalues>
+#include <algorithm>
 
 #include "septrial/errors.hpp"
 
@@ -86,6 +87,29 @@ void LinearPropagator::at(double dt, double* x, bool absorbing) {
     xs_.noalias() += sink_from_integral_ * tmp_;
   }
   for (Index i = 0; i < static_cast<Index>(S_.size()); ++i) x[S_[i]] = xs_[i];
+}
+
+void LinearPropagator::list(const std::vector<std::size_t>& states) {
+  listed_.clear();
+  listed_all_ = false;
+  for (std::size_t s : states) {
+    const auto it = std::find(T_.begin(), T_.end(), static_cast<Index>(s));
+    if (it == T_.end()) listed_all_ = true;
+    else listed_.push_back(it - T_.begin());
+  }
+}
+
+void LinearPropagator::at_listed(double dt, double* x) {
+  if (listed_all_ || complex_) {
+    at(dt, x, true);
+    return;
+  }
+  if (empty_) {
+    for (Index p : listed_) x[T_[p]] = 0.0;
+    return;
+  }
+  e_ = (lambda_ * dt).array().exp() * c_.array();
+  for (Index p : listed_) x[T_[p]] = xss_[p] + V_.row(p).dot(e_);
 }
 
 }  // namespace septrial

@@ -23,9 +23,12 @@ class LinearPropagator {
   Eigen::Index size() const { return A_.rows(); }
   /// Prepares a segment starting at state x0 with inputs b (both of size()).
   void start(const double* x0, const double* b);
-  /// State after dt of the current segment, written to x (size()). Without `absorbing` only the
-  /// transient states are written (a right-hand side never reads the eliminated amounts).
+  /// State after dt of the current segment, written to x (size()).
   void at(double dt, double* x, bool absorbing = true);
+  /// Only the listed states (block indices) from now on in at_listed(); for a right-hand side that
+  /// reads one concentration of the block, this saves the rest of the matrix-vector product.
+  void list(const std::vector<std::size_t>& states);
+  void at_listed(double dt, double* x);
 
  private:
   void decompose();
@@ -37,6 +40,8 @@ class LinearPropagator {
   Eigen::VectorXd lambda_, c_, e_;
   Eigen::MatrixXcd V_c_, Vinv_c_;
   Eigen::VectorXcd lambda_c_, c_c_, e_c_;
+  std::vector<Eigen::Index> listed_;  ///< positions in T_ of the listed states
+  bool listed_all_ = true;            ///< a listed state is absorbing: at_listed() is at()
   Eigen::VectorXd xt0_, bt_, xss_, xt_, tmp_, xs0_, bs_, xs_;
 };
 
