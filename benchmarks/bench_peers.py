@@ -770,7 +770,14 @@ def main(argv: list[str] | None = None) -> int:
     old = out.read_text(encoding="utf-8") if out.exists() else ""
     start, end = "<!-- trial-engine:start -->", "<!-- trial-engine:end -->"
     if start in old and end in old:
-        report = report.rstrip("\n") + "\n\n" + start + old.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+        report = (
+            report.rstrip("\n")
+            + "\n\n"
+            + start
+            + old.split(start, 1)[1].split(end, 1)[0]
+            + end
+            + "\n"
+        )
     write_atomic(out, report)
     log(f"wrote {out} and {json_path}")
     for key, r in result["summary"].items():

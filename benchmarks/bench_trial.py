@@ -145,7 +145,8 @@ def bench_method(args, method: str | None, log) -> dict[str, Any]:
         }
         log(
             f"{name:12s} {threads} thr: {row['admissions_per_s']:9.0f} adm/s  "
-            f"{row['followups_per_s']:8.0f} follow-ups/s  end-to-end {row['end_to_end_per_s']:8.0f}/s "
+            f"{row['followups_per_s']:8.0f} follow-ups/s  "
+            f"end-to-end {row['end_to_end_per_s']:8.0f}/s "
             f"({row['end_to_end_per_cpu_s']:8.0f}/CPU-s)  "
             f"steps {t_steps:.0f} rhs {t_rhs:.0f}/follow-up  load {row['load']:.2f}"
         )
@@ -159,7 +160,9 @@ def git_commit() -> str:
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         )
         dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "-uno"], capture_output=True, text=True
+            ["git", "-C", str(REPO), "status", "--porcelain", "-uno"],
+            capture_output=True,
+            text=True,
         )
         return out.stdout.strip() + (" (uncommitted changes)" if dirty.stdout.strip() else "")
     except OSError:
@@ -174,8 +177,9 @@ def render(result: dict[str, Any]) -> str:
         "",
         "Written by `python benchmarks/bench_trial.py --update-docs`; do not edit by hand.",
         "",
-        f"- Scenario `{result['scenario']}`, seed {result['seed']}: {result['admissions']} admissions "
-        f"screened (phase A, every rejected infection simulated too), then the first "
+        f"- Scenario `{result['scenario']}`, seed {result['seed']}: "
+        f"{result['admissions']} admissions screened (phase A, every rejected infection "
+        "simulated too), then the first "
         f"{result['patients']} eligible patients followed in each arm to the end of follow-up "
         "(phase B). Best of "
         f"{result['repeats']} timed runs after a warm-up; engine calls only (no pandas).",
@@ -183,12 +187,12 @@ def render(result: dict[str, Any]) -> str:
         f"1-min load average {m['load_start']:.2f} at start, {m['load_end']:.2f} at end "
         "(the machine is shared; compare ratios within one run).",
         "- *end-to-end* counts every admission screened and every follow-up as one patient "
-        "simulation: (admissions + follow-ups) / (screening time + follow-up time); */CPU-s* divides "
-        "by the process's CPU time instead of wall time (one core's throughput even when other "
-        "work shares the machine; with 2 threads it includes both).",
+        "simulation: (admissions + follow-ups) / (screening time + follow-up time); "
+        "*/CPU-s* divides by the process's CPU time instead of wall time (one core's "
+        "throughput even when other work shares the machine; with 2 threads it includes both).",
         "",
-        "| solver | threads | admissions/s | follow-ups/s (28 d) | end-to-end /s | end-to-end /CPU-s "
-        "| steps / admission "
+        "| solver | threads | admissions/s | follow-ups/s (28 d) | end-to-end /s "
+        "| end-to-end /CPU-s | steps / admission "
         "| RHS / admission | steps / follow-up | RHS / follow-up | eligible | failed | load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -225,7 +229,9 @@ def update_docs(section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default="nct04843982")
-    ap.add_argument("--methods", default="", help="comma-separated solver methods (default: scenario's)")
+    ap.add_argument(
+        "--methods", default="", help="comma-separated solver methods (default: scenario's)"
+    )
     ap.add_argument("--admissions", type=int, default=1000)
     ap.add_argument("--patients", type=int, default=100, help="eligible patients followed per arm")
     ap.add_argument("--threads", default="1,2")
@@ -267,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         for r in res["rows"]:
             if r["threads"] in r1:
                 q = r["end_to_end_per_s"] / r1[r["threads"]]["end_to_end_per_s"]
-                notes.append(f"{res['method']} ÷ {ref['method']}, {r['threads']} thread(s): {q:.1f}× end to end")
+                notes.append(
+                    f"{res['method']} ÷ {ref['method']}, {r['threads']} thread(s): "
+                    f"{q:.1f}× end to end"
+                )
     for res in result["methods"]:
         by = {r["threads"]: r for r in res["rows"]}
         if 1 in by and 2 in by:

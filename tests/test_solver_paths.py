@@ -84,7 +84,7 @@ def test_solver_path_matches_reference(reference, method):
     cols = list(study.engine.treat_columns)
     death = cols.index("death_rel_h")
     deaths = 0
-    for (v_ref, tr_ref), (v, tr) in zip(ref_treat, _treat(study, followed)):
+    for (v_ref, tr_ref), (v, tr) in zip(ref_treat, _treat(study, followed), strict=True):
         peak = np.maximum(np.abs(tr_ref).max(axis=1, keepdims=True), FLOOR)
         err = np.abs(tr - tr_ref) / peak
         assert np.nanmax(err) < TRAJ_TOL, np.nanmax(err, axis=(0, 1))
@@ -102,7 +102,9 @@ def test_hybrid_is_deterministic_across_threads(reference):
     study = _study("hybrid")
     one, two = _screen(study, covariates, 1), _screen(study, covariates, 2)
     assert np.array_equal(one.states, two.states, equal_nan=True)
-    for (v1, t1), (v2, t2) in zip(_treat(study, followed, 1), _treat(study, followed, 2)):
+    for (v1, t1), (v2, t2) in zip(
+        _treat(study, followed, 1), _treat(study, followed, 2), strict=True
+    ):
         assert np.array_equal(v1, v2, equal_nan=True)
         assert np.array_equal(t1, t2, equal_nan=True)
 
