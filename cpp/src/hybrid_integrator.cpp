@@ -30,10 +30,11 @@ class Split {
       const std::size_t m = p.component_states(c), o = p.component_offset(c);
       std::vector<double> a(m * m, 0.0);
       if (p.component_linear(c, a.data(), m)) {
-        linear_.push_back({c, o, m, std::make_unique<LinearPropagator>(
-                                        Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(
-                                            a.data(), static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m))),
-                           std::vector<double>(m)});
+        linear_.push_back(
+            {c, o, m,
+             std::make_unique<LinearPropagator>(Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(
+                 a.data(), static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m))),
+             std::vector<double>(m)});
         linear_.back().propagator->list(p.component_published(c));
       } else {
         nonlinear_.push_back(c);
@@ -111,7 +112,8 @@ SolveStatus integrate_hybrid(Patient& patient, double t_start, const std::vector
   if (times.empty()) return status;
   Split split(patient);
   SolverOptions fallback = options;
-  if (split.n() == 0 && !crossing) return integrate_linear_exactly(patient, t_start, times, sink, initial_state);
+  if (split.n() == 0 && !crossing)
+    return integrate_linear_exactly(patient, t_start, times, sink, initial_state);
   if (!split.any_linear() || split.n() == 0) {
     fallback.method = SolverOptions::Method::Dopri5;
     return integrate_patient(patient, t_start, times, fallback, sink, crossing, crossing_time, initial_state);

@@ -60,7 +60,8 @@ struct StiffJacobian {
   const Patient* patient;
   std::size_t* evals;
   mutable ublas::vector<double> xp, f0, f1;
-  StiffJacobian(const Patient* p, std::size_t* e, std::size_t n) : patient(p), evals(e), xp(n), f0(n), f1(n) {}
+  StiffJacobian(const Patient* p, std::size_t* e, std::size_t n)
+      : patient(p), evals(e), xp(n), f0(n), f1(n) {}
   void operator()(const ublas::vector<double>& x, ublas::matrix<double>& J, double t,
                   ublas::vector<double>& dfdt) const {
     const std::size_t n = x.size();
@@ -178,16 +179,18 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
       else patient.initial_state(x.data());
       auto stepper = odeint::make_dense_output(options.atol, options.rtol,
                                                odeint::runge_kutta_dopri5<std::vector<double>>());
-      drive(stepper, VectorSystem{&patient, &status.rhs_evals}, x, patient, t_start, times, options, sink, crossing,
-            crossing_time, status);
+      drive(stepper, VectorSystem{&patient, &status.rhs_evals}, x, patient, t_start, times, options, sink,
+            crossing, crossing_time, status);
       return status;
     }
     ublas::vector<double> x(n);
     if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
     else patient.initial_state(&x.data()[0]);
     auto stepper = odeint::make_dense_output(options.atol, options.rtol, odeint::rosenbrock4<double>());
-    drive(stepper, std::make_pair(StiffSystem{&patient, &status.rhs_evals}, StiffJacobian(&patient, &status.rhs_evals, n)), x, patient, t_start,
-          times, options, sink, crossing, crossing_time, status);
+    drive(stepper,
+          std::make_pair(StiffSystem{&patient, &status.rhs_evals},
+                         StiffJacobian(&patient, &status.rhs_evals, n)),
+          x, patient, t_start, times, options, sink, crossing, crossing_time, status);
     return status;
   } catch (const InputError&) {
     throw;

@@ -26,8 +26,9 @@ void LinearPropagator::decompose() {
     for (Index j = 0; j < nt; ++j) ast(i, j) = A_(S_[i], T_[j]);
   Eigen::FullPivLU<MatrixXd> lu(att);
   if (!lu.isInvertible()) {
-    throw InputError("method", "a closed-form solution needs every compartment to drain (a transient "
-                               "block that is invertible)");
+    throw InputError("method",
+                     "a closed-form solution needs every compartment to drain (a transient "
+                     "block that is invertible)");
   }
   att_inv_ = lu.inverse();
   sink_from_integral_ = ast * att_inv_;

@@ -126,7 +126,8 @@ void Patient::component_input(std::size_t c, double* b) const {
   if (s >= 0) b[s] += rates_[c];
 }
 
-void Patient::rhs_of(double t, const double* x, double* dx, const std::vector<std::size_t>& components) const {
+void Patient::rhs_of(double t, const double* x, double* dx,
+                     const std::vector<std::size_t>& components) const {
   publish(x);
   for (std::size_t c : components) {
     const std::size_t o = model_->state_offsets()[c];

@@ -50,7 +50,9 @@ class Patient {
   bool component_linear(std::size_t c, double* A, std::size_t ld) const {
     return modules_[c]->linear_system(bus_, A, ld);
   }
-  std::vector<std::size_t> component_published(std::size_t c) const { return modules_[c]->published_states(); }
+  std::vector<std::size_t> component_published(std::size_t c) const {
+    return modules_[c]->published_states();
+  }
   /// Zero-order input of component c into its local state vector (set_rates_from), added to b.
   void component_input(std::size_t c, double* b) const;
   /// Derivatives of the listed components only (every module publishes its signals first); dx of
