@@ -294,6 +294,14 @@ def main(argv: list[str] | None = None) -> int:
         if 1 in by and 2 in by:
             q = by[2]["end_to_end_per_s"] / by[1]["end_to_end_per_s"]
             notes.append(f"{res['method']}: 2 threads give {q:.2f}× one thread")
+    cores = os.cpu_count() or 1
+    if max(result["machine"]["load_start"], result["machine"]["load_end"]) > cores - 1:
+        notes.append(
+            f"the machine was busy (1-min load ≥ {cores - 1} on {cores} CPUs): a second thread "
+            "finds no idle core, so wall-clock thread scaling is not measured by this run; "
+            "equal */CPU-s* figures on 1 and 2 threads mean the engine adds no per-patient work "
+            "when it runs in parallel"
+        )
     result["notes"] = notes
     section = render(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
