@@ -766,7 +766,20 @@ def main(argv: list[str] | None = None) -> int:
     result["worst_agreement"] = worst
 
     write_atomic(json_path, json.dumps(result, indent=2) + "\n")
-    write_atomic(out, render_markdown(result))
+    report = render_markdown(result)
+    # Keep the trial-engine section that bench_trial.py maintains in the same file.
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    start, end = "<!-- trial-engine:start -->", "<!-- trial-engine:end -->"
+    if start in old and end in old:
+        report = (
+            report.rstrip("\n")
+            + "\n\n"
+            + start
+            + old.split(start, 1)[1].split(end, 1)[0]
+            + end
+            + "\n"
+        )
+    write_atomic(out, report)
     log(f"wrote {out} and {json_path}")
     for key, r in result["summary"].items():
         log(f"{key}: " + ", ".join(f"{k} {val:.2f}" for k, val in r.items()))

@@ -21,7 +21,7 @@ using U64Array = py::array_t<std::uint64_t, py::array::c_style | py::array::forc
 
 py::list status_list(const std::vector<septrial::SolveStatus>& status) {
   py::list out;
-  for (const auto& s : status) out.append(py::make_tuple(s.ok, s.reason, s.steps));
+  for (const auto& s : status) out.append(py::make_tuple(s.ok, s.reason, s.steps, s.rhs_evals));
   return out;
 }
 

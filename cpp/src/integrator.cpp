@@ -8,6 +8,7 @@
 
 #include "septrial/errors.hpp"
 #include "septrial/exact_linear.hpp"
+#include "septrial/hybrid_integrator.hpp"
 
 namespace septrial {
 
@@ -25,7 +26,7 @@ void SolverOptions::validate() const {
 const std::vector<std::pair<std::string, SolverOptions::Method>>& method_names() {
   using M = SolverOptions::Method;
   static const std::vector<std::pair<std::string, M>> names{
-      {"dopri5", M::Dopri5}, {"rosenbrock4", M::Rosenbrock4}, {"exact", M::Exact}};
+      {"dopri5", M::Dopri5}, {"rosenbrock4", M::Rosenbrock4}, {"exact", M::Exact}, {"hybrid", M::Hybrid}};
   return names;
 }
 
@@ -38,8 +39,10 @@ struct PatientFailure : std::runtime_error {
 
 struct VectorSystem {
   const Patient* patient;
+  std::size_t* evals;
   void operator()(const std::vector<double>& x, std::vector<double>& dx, double t) const {
     patient->rhs(t, x.data(), dx.data());
+    ++*evals;
   }
 };
 
@@ -47,14 +50,18 @@ struct VectorSystem {
 /// into buffers allocated once per patient.
 struct StiffSystem {
   const Patient* patient;
+  std::size_t* evals;
   void operator()(const ublas::vector<double>& x, ublas::vector<double>& dx, double t) const {
     patient->rhs(t, &x.data()[0], &dx.data()[0]);
+    ++*evals;
   }
 };
 struct StiffJacobian {
   const Patient* patient;
+  std::size_t* evals;
   mutable ublas::vector<double> xp, f0, f1;
-  explicit StiffJacobian(const Patient* p, std::size_t n) : patient(p), xp(n), f0(n), f1(n) {}
+  StiffJacobian(const Patient* p, std::size_t* e, std::size_t n)
+      : patient(p), evals(e), xp(n), f0(n), f1(n) {}
   void operator()(const ublas::vector<double>& x, ublas::matrix<double>& J, double t,
                   ublas::vector<double>& dfdt) const {
     const std::size_t n = x.size();
@@ -70,6 +77,7 @@ struct StiffJacobian {
     const double ht = 1e-7 * std::max(std::abs(t), 1.0);
     patient->rhs(t + ht, &x.data()[0], &f1.data()[0]);
     for (std::size_t i = 0; i < n; ++i) dfdt[i] = (f1[i] - f0[i]) / ht;
+    *evals += n + 2;
   }
 };
 
@@ -160,6 +168,9 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
     if (crossing) throw InputError("method", "'exact' cannot locate events; use 'rosenbrock4'");
     return integrate_linear_exactly(patient, t_start, times, sink, initial_state);
   }
+  if (options.method == SolverOptions::Method::Hybrid) {
+    return integrate_hybrid(patient, t_start, times, options, sink, crossing, crossing_time, initial_state);
+  }
   const std::size_t n = patient.n_states();
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
@@ -168,16 +179,18 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
       else patient.initial_state(x.data());
       auto stepper = odeint::make_dense_output(options.atol, options.rtol,
                                                odeint::runge_kutta_dopri5<std::vector<double>>());
-      drive(stepper, VectorSystem{&patient}, x, patient, t_start, times, options, sink, crossing,
-            crossing_time, status);
+      drive(stepper, VectorSystem{&patient, &status.rhs_evals}, x, patient, t_start, times, options, sink,
+            crossing, crossing_time, status);
       return status;
     }
     ublas::vector<double> x(n);
     if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
     else patient.initial_state(&x.data()[0]);
     auto stepper = odeint::make_dense_output(options.atol, options.rtol, odeint::rosenbrock4<double>());
-    drive(stepper, std::make_pair(StiffSystem{&patient}, StiffJacobian(&patient, n)), x, patient, t_start,
-          times, options, sink, crossing, crossing_time, status);
+    drive(stepper,
+          std::make_pair(StiffSystem{&patient, &status.rhs_evals},
+                         StiffJacobian(&patient, &status.rhs_evals, n)),
+          x, patient, t_start, times, options, sink, crossing, crossing_time, status);
     return status;
   } catch (const InputError&) {
     throw;

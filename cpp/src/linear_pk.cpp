@@ -12,6 +12,13 @@ void LinearPk::publish(const double* x, SignalBus& bus) const {
     if (o.publish) bus[o.signal] = o.scale * x[o.state];
 }
 
+std::vector<std::size_t> LinearPk::published_states() const {
+  std::vector<std::size_t> states;
+  for (const auto& o : outputs_)
+    if (o.publish) states.push_back(o.state);
+  return states;
+}
+
 void LinearPk::flow(std::size_t from, std::size_t to, double k, Modulation m) {
   flows_.push_back({from, to, k, m});
   auto& rates = rates_[static_cast<int>(m)];

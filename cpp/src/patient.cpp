@@ -121,6 +121,20 @@ void Patient::rhs(double t, const double* x, double* dx) const {
   }
 }
 
+void Patient::component_input(std::size_t c, double* b) const {
+  const int s = modules_[c]->dose_state();
+  if (s >= 0) b[s] += rates_[c];
+}
+
+void Patient::rhs_of(double t, const double* x, double* dx,
+                     const std::vector<std::size_t>& components) const {
+  publish(x);
+  for (std::size_t c : components) {
+    const std::size_t o = model_->state_offsets()[c];
+    modules_[c]->rhs(t, x + o, dx + o, bus_, rates_[c]);
+  }
+}
+
 void Patient::observe(double t, const double* x, double* out) const {
   publish(x);
   for (std::size_t c = 0; c < modules_.size(); ++c) {

@@ -280,9 +280,11 @@ TEST(Integrator, SolverOptionsNameTheBadField) {
     EXPECT_EQ(e.field(), "rtol");
   }
   // The names the bindings publish, in enum order.
-  ASSERT_EQ(method_names().size(), 3u);
+  ASSERT_EQ(method_names().size(), 4u);
   EXPECT_EQ(method_names()[1].first, "rosenbrock4");
   EXPECT_EQ(method_names()[1].second, Method::Rosenbrock4);
+  EXPECT_EQ(method_names()[3].first, "hybrid");
+  EXPECT_EQ(method_names()[3].second, Method::Hybrid);
 }
 
 }  // namespace

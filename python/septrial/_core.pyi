@@ -19,6 +19,8 @@ import numpy.typing as npt
 _Float64Array = npt.NDArray[np.float64]
 #: Per patient: (ok, reason, steps taken).
 _Status = tuple[bool, str, int]
+#: Per patient of the trial engine: (ok, reason, steps taken, right-hand-side evaluations).
+_TrialStatus = tuple[bool, str, int, int]
 _Progress = Callable[[int], object] | None
 
 class _ParameterInfo(TypedDict):
@@ -440,7 +442,7 @@ class TrialEngine:
         seed: int,
         threads: int = 1,
         progress: _Progress = None,
-    ) -> tuple[_Float64Array, _Float64Array, list[_Status]]:
+    ) -> tuple[_Float64Array, _Float64Array, list[_TrialStatus]]:
         """Phase A for patients `indices` (uint64) with named covariate columns.
 
         Returns (values n x screen_columns, states at screening n x n_states, status).
@@ -460,7 +462,7 @@ class TrialEngine:
         seed: int,
         threads: int = 1,
         progress: _Progress = None,
-    ) -> tuple[_Float64Array, _Float64Array, list[_Status]]:
+    ) -> tuple[_Float64Array, _Float64Array, list[_TrialStatus]]:
         """Phase B in arm `arm` from the screening states (attempts int32, intubated int8).
 
         overrides: n x len(override_names) parameter values for the treatment phase; grid_h: times

@@ -39,6 +39,7 @@ inline double emax_inhibition(double i_max, double ic50, double g, double c);
 namespace septrial {
 inline double emax_inhibition(double i_max, double ic50, double g, double c) {
   if (c <= 0.0 || i_max <= 0.0) return 0.0;
+  if (g == 1.0) return i_max * c / (ic50 + c);  // the default Hill coefficient: no pow() per call
   const double cg = std::pow(c, g);
   return i_max * cg / (std::pow(ic50, g) + cg);
 }

@@ -14,7 +14,9 @@
 namespace septrial {
 
 struct SolverOptions {
-  enum class Method { Dopri5, Rosenbrock4, Exact };
+  /// Hybrid: linear time-invariant components (the PK) in closed form between dose changes, fed
+  /// as known functions of time to the other components, which dopri5 integrates.
+  enum class Method { Dopri5, Rosenbrock4, Exact, Hybrid };
   Method method = Method::Dopri5;
   double rtol = 1e-6;
   double atol = 1e-9;
@@ -32,6 +34,7 @@ struct SolveStatus {
   bool ok = true;
   std::string reason;
   std::size_t steps = 0;
+  std::size_t rhs_evals = 0;  ///< right-hand-side evaluations (a Jacobian's included)
 };
 
 /// A monotone state crossing a threshold (e.g. cumulative hazard passing -ln U): its time is

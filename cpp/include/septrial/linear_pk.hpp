@@ -47,6 +47,7 @@ class LinearPk : public Module {
   std::size_t n_states() const override { return n_; }
   void initial_state(double* x) const override;
   void publish(const double* x, SignalBus& bus) const override;
+  std::vector<std::size_t> published_states() const override;
   void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const override;
   void observe(double t, const double* x, const SignalBus& bus, double* out) const override;
   int dose_state() const override { return dose_state_; }

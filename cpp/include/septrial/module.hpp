@@ -31,6 +31,13 @@ class Module {
   virtual void publish(const double* /*x*/, SignalBus& /*bus*/) const {}
   /// Derivatives; `input_rate` is the current zero-order dosing rate (mg/h) into dose_state().
   virtual void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const = 0;
+  /// States that publish() reads (all by default); solvers that compute a module's state in closed
+  /// form evaluate only these inside another module's right-hand side.
+  virtual std::vector<std::size_t> published_states() const {
+    std::vector<std::size_t> all(n_states());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
   /// Observable values at state x, in the order of the spec's observables.
   virtual void observe(double t, const double* x, const SignalBus& bus, double* out) const = 0;
   /// State receiving boluses and infusions, or -1 when the module takes no doses.

@@ -42,6 +42,22 @@ class Patient {
   /// The whole system as dx/dt = A x + b when every module is linear and time-invariant; false
   /// otherwise. `b` holds the current dosing rates (set_rates_from).
   bool linear_system(double* A, double* b) const;
+  /// Per-component access for solvers that treat components differently (the hybrid solver).
+  std::size_t n_components() const { return modules_.size(); }
+  std::size_t component_offset(std::size_t c) const { return model_->state_offsets()[c]; }
+  std::size_t component_states(std::size_t c) const { return modules_[c]->n_states(); }
+  /// Component c's d(dx)/dx (row-major, leading dimension ld) when it is linear and time-invariant.
+  bool component_linear(std::size_t c, double* A, std::size_t ld) const {
+    return modules_[c]->linear_system(bus_, A, ld);
+  }
+  std::vector<std::size_t> component_published(std::size_t c) const {
+    return modules_[c]->published_states();
+  }
+  /// Zero-order input of component c into its local state vector (set_rates_from), added to b.
+  void component_input(std::size_t c, double* b) const;
+  /// Derivatives of the listed components only (every module publishes its signals first); dx of
+  /// the other components is left untouched.
+  void rhs_of(double t, const double* x, double* dx, const std::vector<std::size_t>& components) const;
   /// Covariate-adjusted structural parameters, qualified with the component prefix.
   std::vector<std::pair<std::string, double>> structural() const;
 

@@ -71,7 +71,9 @@ class Solver(SpecModel):
     """ODE solver settings."""
 
     method: Literal[SOLVER_METHODS] = "dopri5"  # type: ignore[valid-type]
-    """``dopri5`` (explicit), ``rosenbrock4`` (stiff) or ``exact`` (linear models only)."""
+    """``dopri5`` (explicit), ``rosenbrock4`` (stiff), ``exact`` (linear models only) or
+    ``hybrid`` (linear PK in closed form feeding dopri5 on the nonlinear modules; fastest for
+    composed models)."""
     rtol: float = Field(1e-6, gt=0, le=0.1)
     """Relative tolerance."""
     atol: float = Field(1e-9, gt=0, le=1)
