@@ -24,7 +24,12 @@ def enrol_chunks(
     study, n_needed: int, seed: int, first_index: int, executor, checkpoint, threads, progress
 ) -> tuple[Frame, int]:
     """The first ``n_needed`` randomisable patients from ``first_index`` on, in arrival order,
-    screened in fixed admission chunks; also the admissions looked at."""
+    and the admissions up to the last of them. Locally without checkpoints this is
+    :func:`enrol` (adaptive steps); otherwise fixed admission chunks that can run anywhere and
+    be checkpointed. Both give the same patients."""
+    if executor is None and checkpoint is None:
+        got = enrol(study, n_needed, seed, first_index=first_index, threads=threads)
+        return got.frame, got.n_admissions
     pilot = enrol(study, min(n_needed, 50), seed, first_index=first_index, threads=threads)
     rate = len(pilot.frame) / pilot.n_admissions
     chunk = SCREEN_CHUNK
@@ -51,13 +56,12 @@ def enrol_chunks(
                 parts.append(got.frame)
                 have += len(got.frame)
         start += n_chunks * chunk
-    return Frame.concat(parts).subset(np.arange(n_needed)), start
+    frame = Frame.concat(parts).subset(np.arange(n_needed))
+    return frame, int(frame.table["patient"].iloc[-1]) - first_index + 1
 
 
 def enrol_any(study, n_needed: int, seed: int, first_index: int, executor, threads) -> Frame:
     """The first ``n_needed`` randomisable patients: :func:`enrol` here, chunks on a cluster."""
-    if executor is None:
-        return enrol(study, n_needed, seed, first_index=first_index, threads=threads).frame
     return enrol_chunks(study, n_needed, seed, first_index, executor, None, threads, False)[0]
 
 

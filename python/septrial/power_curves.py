@@ -103,6 +103,7 @@ class PowerResult:
 
     @property
     def patients_per_s(self) -> float:
+        """Simulated patients per second of wall time."""
         return self.patients_simulated / self.wall_s if self.wall_s > 0 else float("nan")
 
     def sample_size(self, target: float = 0.8) -> pd.DataFrame:
@@ -124,6 +125,7 @@ class PowerResult:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, analysis: str | None = None):
+        """Power against n per arm with its interval (one line per analysis)."""
         t = self.table
         if analysis is not None:
             t = t[t["analysis"] == analysis]

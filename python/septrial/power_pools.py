@@ -44,10 +44,12 @@ class Pools:
 
     @property
     def n_pools(self) -> int:
+        """Number of independent pools."""
         return len(self.control)
 
     @property
     def pool_per_arm(self) -> int:
+        """Patients per arm in each pool."""
         return len(self.control[0])
 
 
@@ -103,6 +105,7 @@ def resolve_pools(
 
 
 def check_pool_size(n_list, pool_per_arm: int) -> None:
+    """A clear error when the largest n does not fit in a pool (drawn without replacement)."""
     if max(n_list) > pool_per_arm:
         raise ValueError(
             f"n_per_arm: {max(n_list)} is larger than the pool ({pool_per_arm} per arm); "
