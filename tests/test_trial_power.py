@@ -57,7 +57,9 @@ def test_withdrawals_remove_outcomes(scenario):
 
 def test_power_curve_pool_type_one_error_under_the_null(scenario):
     null = scenario.with_params(I_max=0.0)
-    pc = power_curve(null, n_per_arm=[30], n_trials=400, seed=8, pool_per_arm=300)
+    pc = power_curve(
+        null, n_per_arm=[30], n_trials=400, seed=8, method="pool", pool_per_arm=100, n_pools=3
+    )
     row = pc.table.iloc[0]
     se = np.sqrt(0.05 * 0.95 / 400)
     assert abs(row["power"] - 0.05) < 4 * se
@@ -68,11 +70,10 @@ def test_pool_and_fresh_agree_within_monte_carlo_error(scenario):
     n_trials = 40 if REDUCED else 80
     kw = dict(n_per_arm=[8, 16], seed=21, params={"IC50": 60.0, "I_max": 0.6})
     fresh = power_curve(scenario, n_trials=n_trials, method="fresh", **kw)
-    pool = power_curve(scenario, n_trials=1000, method="pool", pool_per_arm=400, **kw)
+    pool = power_curve(scenario, n_trials=1000, method="pool", pool_per_arm=100, n_pools=4, **kw)
     for (_, f), (_, p) in zip(fresh.table.iterrows(), pool.table.iterrows(), strict=False):
-        se = np.sqrt(
-            f["power"] * (1 - f["power"]) / n_trials + p["power"] * (1 - p["power"]) / 1000
-        )
+        # the pool's own standard error covers the draw of its pools (not 1,000 binomial trials)
+        se = np.hypot(f["power_se"], p["power_se"])
         assert abs(f["power"] - p["power"]) < 3.5 * max(se, 0.03), (
             f["n_per_arm"],
             f["power"],
@@ -83,7 +84,7 @@ def test_pool_and_fresh_agree_within_monte_carlo_error(scenario):
 
 def test_n_larger_than_the_pool_and_bad_method_are_clear_errors(scenario):
     with pytest.raises(ValueError, match="pool"):
-        power_curve(scenario, n_per_arm=[500], n_trials=10, pool_per_arm=100)
+        power_curve(scenario, n_per_arm=[500], n_trials=10, method="pool", pool_per_arm=100)
     with pytest.raises(ValueError, match="method"):
         power_curve(scenario, n_per_arm=[10], n_trials=10, method="bootstrap")
     with pytest.raises(ValueError, match="n_per_arm"):
@@ -107,7 +108,7 @@ def test_prior_weights_and_assurance(scenario):
     ic = w.groupby("IC50")["weight"].sum()
     assert ic[300.0] == pytest.approx(0.5) and ic[30.0] == pytest.approx(0.25)
     assert w.loc[w.I_max == 0, "weight"].sum() == pytest.approx(0.25 + 0.75 * 0.25)
-    pg = power_grid(scenario, grid, n_per_arm=[20], n_trials=200, seed=4, pool_per_arm=120)
+    pg = power_grid(scenario, grid, [20], 200, 4, method="pool", pool_per_arm=40, n_pools=3)
     a = assurance(
         scenario,
         n_per_arm=[20],
@@ -132,7 +133,7 @@ def test_prior_weights_and_assurance(scenario):
 def test_dask_executor_gives_the_local_result(scenario):
     from dask.distributed import Client, LocalCluster
 
-    kw = dict(n_per_arm=[10], n_trials=100, seed=6, pool_per_arm=60)
+    kw = dict(n_per_arm=[10], n_trials=100, seed=6, method="pool", pool_per_arm=30, n_pools=2)
     local = power_curve(scenario, **kw)
     with (
         LocalCluster(
@@ -164,7 +165,7 @@ def test_checkpoints_resume_an_interrupted_run(tmp_path):
 
 
 def test_power_curve_with_checkpoint_is_identical(scenario, tmp_path):
-    kw = dict(n_per_arm=[10], n_trials=50, seed=9, pool_per_arm=40)
+    kw = dict(n_per_arm=[10], n_trials=50, seed=9, method="pool", pool_per_arm=20, n_pools=2)
     a = power_curve(scenario, checkpoint=tmp_path, **kw)
     b = power_curve(scenario, checkpoint=tmp_path, **kw)  # everything from checkpoints
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -237,9 +238,9 @@ def test_follow_up_stops_where_the_endpoints_end(scenario, enrolled):
 def test_variants_can_share_pools(scenario):
     from septrial.power_curves import build_pools
 
-    pools = build_pools(scenario, 60, seed=12)
+    pools = build_pools(scenario, 30, seed=12, n_pools=2)
     a = power_curve(scenario, n_per_arm=[10], n_trials=60, seed=12, pools=pools)
-    b = power_curve(scenario, n_per_arm=[10], n_trials=60, seed=12, pool_per_arm=60)
+    b = power_curve(scenario, [10], 60, seed=12, method="pool", pool_per_arm=30, n_pools=2)
     pd.testing.assert_frame_equal(a.table, b.table)
     half = septrial.Scenario.load("nct04843982_half_dose")
     c = power_curve(half, n_per_arm=[10], n_trials=60, seed=12, pools=pools)

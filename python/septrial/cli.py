@@ -7,6 +7,7 @@ a short report. ``--seed`` makes runs reproducible; ``--threads`` sets engine th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -20,7 +21,7 @@ from septrial.io import save_figure_atomic, write_csv_atomic, write_text_atomic
 from septrial.library import models
 from septrial.plotting import plot
 from septrial.plotting.power import plot_power_heatmap
-from septrial.power_curves import assurance, power_curve, power_grid
+from septrial.power_curves import METHODS, assurance, power_curve, power_grid
 from septrial.scenario import Scenario, available_scenarios
 from septrial.screening_run import screen
 from septrial.simulation import simulate
@@ -78,7 +79,13 @@ def cmd_run(args) -> dict[str, Any]:
         f"propofol {pk['propofol_mg_l_at_72h']:.2f} mg/L at 72 h"
     )
     summary.update(_screen(study, args, out))
-    tr = run_trial(study, n_per_arm=args.n_per_arm, seed=args.seed, threads=args.threads)
+    tr = run_trial(
+        study,
+        n_per_arm=args.n_per_arm,
+        seed=args.seed,
+        threads=args.threads,
+        executor=args.executor,
+    )
     write_csv_atomic(out / "trial_patients.csv", tr.patients)
     write_csv_atomic(out / "trial_analysis.csv", tr.analysis)
     _figure(out / "trial_endpoints.png", tr.plot())
@@ -91,7 +98,12 @@ def cmd_run(args) -> dict[str, Any]:
 
 def _screen(study: Study, args, out: Path) -> dict[str, Any]:
     run = screen(
-        study, n=args.n_screen, seed=args.seed, threads=args.threads, progress=args.progress
+        study,
+        n=args.n_screen,
+        seed=args.seed,
+        threads=args.threads,
+        progress=args.progress,
+        executor=args.executor,
     )
     write_csv_atomic(out / "screening_funnel.csv", run.table)
     write_csv_atomic(out / "screening_criteria.csv", run.criteria_table())
@@ -119,15 +131,20 @@ def _power(study: Study, args, out: Path, grid: bool) -> dict[str, Any]:
         threads=args.threads,
         progress=args.progress,
         checkpoint=args.checkpoint,
+        executor=args.executor,
+        method=args.method,
     )
-    pc = power_curve(study, method=args.method, analyses="all", **kwargs)
+    pc = power_curve(study, analyses="all", **kwargs)
     write_csv_atomic(out / "power_curve.csv", pc.table)
     _figure(out / "power_curve.png", pc.plot())
     need = pc.sample_size(0.8).merge(pc.sample_size(0.9), on="analysis", suffixes=("_80", "_90"))
     write_csv_atomic(out / "sample_size.csv", need)
     primary = pc.table[pc.table["analysis"] == pc.table["analysis"].iloc[0]]
     print(primary[["n_per_arm", "power", "power_ci_low", "power_ci_high"]].to_string(index=False))
-    print(f"Power curve: {pc.wall_s:.1f} s, {pc.patients_per_s:.0f} simulated patients/s")
+    print(
+        f"Power curve ({pc.method}): {pc.wall_s:.1f} s, "
+        f"{pc.patients_per_s:.0f} simulated patients/s"
+    )
     result: dict[str, Any] = {
         "power": pc.table.to_dict(orient="records"),
         "sample_size": need.to_dict(orient="records"),
@@ -188,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--out", default="septrial-out", help="output folder")
         sp.add_argument("--threads", type=int, default=None)
         sp.add_argument("--progress", action="store_true", help="show progress bars")
+        sp.add_argument(
+            "--dask",
+            default=None,
+            metavar="ADDRESS",
+            help="run on a Dask scheduler at ADDRESS, or 'local' for a local cluster",
+        )
 
     def power_opts(sp):
         sp.add_argument(
@@ -199,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="patients per arm (default: the scenario's power.n_per_arm)",
         )
         sp.add_argument("--n-trials", type=int, default=None, dest="n_trials")
-        sp.add_argument("--method", choices=["pool", "fresh"], default="pool")
+        sp.add_argument(
+            "--method",
+            choices=list(METHODS),
+            default=None,
+            help="power method (default: the scenario's power.method, normally auto)",
+        )
         sp.add_argument("--checkpoint", default=None, help="folder to resume an interrupted run")
 
     r = sub.add_parser("run", help="PK, screening, one trial and the power curve")
@@ -221,6 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextlib.contextmanager
+def _executor(address: str | None):
+    """A Dask client for ``--dask`` (a scheduler address, or ``local``), else None."""
+    if address is None:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if address == "local":
+        with LocalCluster(dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
+
+
 COMMANDS = {
     "run": cmd_run,
     "screen": cmd_screen,
@@ -236,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     matplotlib.use("Agg")
     args = build_parser().parse_args(argv)
     try:
-        summary = COMMANDS[args.command](args)
+        with _executor(args.dask) as args.executor:
+            summary = COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as e:
         print(f"septrial {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -1,9 +1,15 @@
 """Power, sample size and assurance for a scenario.
 
-- :func:`power_curve`: power against patients per arm, by resampling large per-arm pools
-  (``method="pool"``: fast) or by simulating every trial anew (``method="fresh"``: exact).
+- :func:`power_curve`: power against patients per arm, by simulating every trial anew
+  (``method="fresh"``), by resampling trials from independent pools of enrolled patients
+  (``method="pool"``, :mod:`septrial.power_pools`), or whichever fits the interactive budget
+  (``method="auto"``, the default).
 - :func:`power_grid`: the same across drug-effect assumptions (IC50 x I_max; docs/model.md).
 - :func:`assurance`: power averaged over a prior on those assumptions, the null included.
+
+Same seed, same power at a given n, whatever other n are requested: both methods draw the trial
+at n as the first n patients of each arm of a fixed per-trial sequence (nested draws), never
+depending on the largest n asked for.
 """
 
 from __future__ import annotations
@@ -17,18 +23,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from septrial.analysis import analyse, analysis_inputs
-from septrial.cohort.frame import Frame
-from septrial.enrolment import enrol, screen_chunk
-from septrial.executor import Task, run_tasks
-from septrial.outcomes import treat
+from septrial.analysis import analyse
 from septrial.plotting.power import plot_power_curve
+from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
+from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
 from septrial.spec.analysis import AnalysisItem
-from septrial.stats import analyse_arms, binomial_ci, power_from_pools, sample_size_for_power
+from septrial.stats import sample_size_for_power
+from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
-from septrial.trial import TRIAL_STRIDE, arm_sizes, randomise
+from septrial.trial import arm_sizes
 
-METHODS = ("pool", "fresh")
+METHODS = ("auto", "pool", "fresh")
+
+__all__ = ["METHODS", "Pools", "PowerResult", "assurance", "build_pools", "power_curve"]
+__all__ += ["power_grid", "prior_weights", "analyse_table"]
 
 
 def _plan(scenario, analyses: str | Sequence[str]) -> list[AnalysisItem]:
@@ -54,6 +62,13 @@ def _n_list(scenario, n_per_arm) -> list[int]:
     return sorted(set(n))
 
 
+def _method(method: str | None, scenario) -> str:
+    method = method or scenario.power.method
+    if method not in METHODS:
+        raise ValueError(f"method: unknown {method!r}; allowed: {', '.join(METHODS)}")
+    return method
+
+
 @dataclass
 class PowerResult:
     """Power table (one row per analysis, assumption and n) with intervals, plus timing."""
@@ -64,6 +79,11 @@ class PowerResult:
     wall_s: float
     patients_simulated: int
     assumptions: list[str] = field(default_factory=list)
+    replicates: pd.DataFrame | None = None
+    """Independent replicates of power (one row per pool, or per fresh trial) for intervals of
+    derived quantities such as assurance."""
+    fresh_estimate_s: float | None = None
+    """The estimated fresh run time that ``method="auto"`` compared with the budget."""
 
     def __repr__(self) -> str:
         first = self.table[self.table["analysis"] == self.table["analysis"].iloc[0]]
@@ -83,6 +103,7 @@ class PowerResult:
 
     @property
     def patients_per_s(self) -> float:
+        """Simulated patients per second of wall time."""
         return self.patients_simulated / self.wall_s if self.wall_s > 0 else float("nan")
 
     def sample_size(self, target: float = 0.8) -> pd.DataFrame:
@@ -104,6 +125,7 @@ class PowerResult:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, analysis: str | None = None):
+        """Power against n per arm with its interval (one line per analysis)."""
         t = self.table
         if analysis is not None:
             t = t[t["analysis"] == analysis]
@@ -111,196 +133,65 @@ class PowerResult:
         return plot_power_curve(t, ax=ax, by=by)
 
 
-# ---------------------------------------------------------------- pools
+# ---------------------------------------------------------------- public API
 
 
-def _enrol_chunks(
-    study, n_needed: int, seed: int, first_index: int, executor, checkpoint, threads, progress
-) -> tuple[Frame, int]:
-    """Enrolment in fixed admission chunks (identical for any executor), in arrival order."""
-    pilot = enrol(study, min(n_needed, 50), seed, first_index=first_index, threads=threads)
-    rate = len(pilot.frame) / pilot.n_admissions
-    chunk = 2000
-    parts: list[Frame] = []
-    have, start = 0, 0
-    while have < n_needed:
-        n_chunks = max(1, int(np.ceil((n_needed - have) / rate * 1.15 / chunk)))
-        tasks = [
-            Task(
-                screen_chunk,
-                (study, first_index + start + k * chunk, chunk, seed, threads),
-                {
-                    "stage": "screen",
-                    "scenario": study.scenario.canonical_json(),
-                    "seed": seed,
-                    "first": first_index + start + k * chunk,
-                    "n": chunk,
-                },
-            )
-            for k in range(n_chunks)
-        ]
-        for got in run_tasks(tasks, executor, checkpoint, progress, "screening chunks"):
-            if len(got.frame):
-                parts.append(got.frame)
-                have += len(got.frame)
-        start += n_chunks * chunk
-    return Frame.concat(parts).subset(np.arange(n_needed)), start
-
-
-def _treat_task(study, frame: Frame, arm: str, seed: int, overrides, threads):
-    return treat(study, frame, arm, seed, threads=threads, overrides=overrides)
-
-
-def _treat_chunks(
+def _run(
     study,
-    frame: Frame,
-    arm: str,
-    seed: int,
-    overrides,
+    plan,
+    cells: list[dict[str, float]],
+    control_params: dict[str, float],
+    n_list,
+    n_trials,
+    seed,
+    method,
+    pool_per_arm,
+    n_pools,
     executor,
     checkpoint,
     threads,
     progress,
-    chunk: int = 500,
-) -> pd.DataFrame:
-    tasks = []
-    for lo in range(0, len(frame), chunk):
-        part = frame.subset(np.arange(lo, min(lo + chunk, len(frame))))
-        key = {
-            "stage": "treat",
-            "scenario": study.scenario.canonical_json(),
-            "seed": seed,
-            "arm": arm,
-            "overrides": overrides,
-            "patients": part.table["patient"].tolist(),
-        }
-        tasks.append(Task(_treat_task, (study, part, arm, seed, overrides, threads), key))
-    return pd.concat(
-        run_tasks(tasks, executor, checkpoint, progress, f"treat {arm}"), ignore_index=True
-    )
-
-
-@dataclass
-class Pools:
-    """Disjoint per-arm pools of enrolled patients (alternate arrivals)."""
-
-    control: Frame
-    treated: Frame
-    n_admissions: int
-
-
-def build_pools(
-    scenario,
-    pool_per_arm: int,
-    seed: int,
-    *,
-    executor=None,
-    checkpoint=None,
-    threads=None,
-    progress=False,
-) -> Pools:
-    frame, looked = _enrol_chunks(
-        as_study(scenario), 2 * pool_per_arm, seed, 0, executor, checkpoint, threads, progress
-    )
-    idx = np.arange(len(frame))
-    return Pools(frame.subset(idx[0::2]), frame.subset(idx[1::2]), looked)
-
-
-def _pool_power(
-    scenario, plan, ctrl: pd.DataFrame, trt: pd.DataFrame, n_list, n_trials, seed, ci
-) -> pd.DataFrame:
-    death_rule = scenario.analysis.death_rule
-    alpha = scenario.analysis.alpha
-    out = []
-    for item in plan:
-        test, yc, bc = analysis_inputs(ctrl, item, scenario, death_rule)
-        _, yt, bt = analysis_inputs(trt, item, scenario, death_rule)
-        pw = power_from_pools(
-            yc,
-            yt,
+    ci,
+    pools,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Power table, replicates and patients simulated for every cell (the same patients and
+    trials in each); the pool method follows the control pools once, with ``control_params``."""
+    sc = study.scenario
+    tables, reps = [], []
+    if method == "pool":
+        pools = resolve_pools(
+            study,
+            pools,
+            pool_per_arm,
+            n_pools,
             n_list,
-            n_trials,
-            test=test,
-            alpha=alpha,
-            seed=seed,
-            baseline_control=bc,
-            baseline_treated=bt,
-            ci=ci,
+            seed,
+            executor,
+            checkpoint,
+            threads,
+            progress,
         )
-        pw.insert(0, "analysis", item.name)
-        # the intervals cover the resampling only: keep n well below the pool (n <= pool / 4)
-        pw["pool_per_arm"] = len(ctrl)
-        out.append(pw)
-    return pd.concat(out, ignore_index=True)
-
-
-def _resolve_pools(
-    study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
-) -> Pools:
-    """The given pools, or new ones of ``pool_per_arm`` (default: the scenario's)."""
-    size = len(pools.control) if pools else int(pool_per_arm or study.scenario.power.pool_per_arm)
-    _check_pool_size(n_list, size)
-    return pools or build_pools(
-        study,
-        size,
-        seed,
-        executor=executor,
-        checkpoint=checkpoint,
-        threads=threads,
-        progress=progress,
-    )
-
-
-def _check_pool_size(n_list, pool_per_arm):
-    if max(n_list) > pool_per_arm:
-        raise ValueError(
-            f"n_per_arm: {max(n_list)} is larger than the pool ({pool_per_arm} per arm); "
-            "raise pool_per_arm or use method='fresh'"
+        names = sc.arm_names[:2]
+        ctrl = treat_pools(
+            study, pools, names[0], seed, control_params, executor, checkpoint, threads, progress
         )
-
-
-# ---------------------------------------------------------------- fresh
-
-
-def _fresh_trials(
-    study, plan, first_trial: int, n_trials: int, n_list, seed, params, threads
-) -> np.ndarray:
-    """Rejections (trials x analyses x n) of trials first_trial .. first_trial + n_trials - 1."""
-    scenario = study.scenario
-    death_rule = scenario.analysis.death_rule
-    alpha = scenario.analysis.alpha
-    n_c, n_t = arm_sizes(scenario, max(n_list))
-    names = scenario.arm_names[:2]
-    out = np.zeros((n_trials, len(plan), len(n_list)), dtype=bool)
-    for k in range(n_trials):
-        trial = first_trial + k
-        enrolled = enrol(study, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
-        arm_of = randomise(scenario, n_c, n_t, seed, trial)
-        tables = [
-            treat(
-                study,
-                enrolled.frame.subset(np.flatnonzero(arm_of == a)),
-                name,
-                seed,
-                threads=threads,
-                overrides=params,
+        for cell in cells:
+            trt = treat_pools(
+                study, pools, names[1], seed, cell, executor, checkpoint, threads, progress
             )
-            for a, name in enumerate(names)
-        ]
-        for j, n in enumerate(n_list):
-            nt = int(round(n * n_t / n_c))
-            for i, item in enumerate(plan):
-                tc, yc, bc = analysis_inputs(tables[0].iloc[:n], item, scenario, death_rule)
-                _, yt, bt = analysis_inputs(tables[1].iloc[:nt], item, scenario, death_rule)
-                try:
-                    res = analyse_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
-                    out[k, i, j] = res.p_value < alpha
-                except ValueError:
-                    out[k, i, j] = False  # not analysable (e.g. everyone died): not significant
-    return out
-
-
-# ---------------------------------------------------------------- public API
+            t, r = pool_power(sc, plan, ctrl, trt, n_list, n_trials, seed, ci)
+            tables.append(t.assign(**cell))
+            reps.append(r.assign(**cell))
+        simulated = pools.n_pools * pools.pool_per_arm * (1 + len(cells))
+        return pd.concat(tables, ignore_index=True), pd.concat(reps, ignore_index=True), simulated
+    rej = run_fresh(
+        study, plan, n_list, n_trials, seed, cells, executor, checkpoint, threads, progress
+    )
+    for c, cell in enumerate(cells):
+        tables.append(fresh_table(sc, plan, n_list, rej[:, c], ci).assign(**cell))
+        reps.append(fresh_replicates(plan, n_list, rej[:, c]).assign(**cell))
+    simulated = n_trials * sum(arm_sizes(sc, max(n_list))) * len(cells)
+    return pd.concat(tables, ignore_index=True), pd.concat(reps, ignore_index=True), simulated
 
 
 def power_curve(
@@ -308,11 +199,12 @@ def power_curve(
     n_per_arm: Sequence[int] | int | None = None,
     n_trials: int | None = None,
     seed: int = 1,
-    method: str = "pool",
+    method: str | None = None,
     *,
     analyses: str | Sequence[str] = "primary",
     params: Mapping[str, float] | None = None,
     pool_per_arm: int | None = None,
+    n_pools: int | None = None,
     executor: Any = None,
     checkpoint: str | None = None,
     threads: int | None = None,
@@ -322,84 +214,54 @@ def power_curve(
 ) -> PowerResult:
     """Power of the scenario's analyses against ``n_per_arm``.
 
-    ``method="pool"`` simulates ``pool_per_arm`` enrolled patients per arm once and resamples
-    ``n_trials`` trials from them (common random numbers across n); ``"fresh"`` simulates every
-    trial's patients anew (enrolment, block randomisation, follow-up). ``params`` sets drug-effect
-    (or any) model parameters for the treatment phase. ``executor`` may be a Dask client;
-    ``checkpoint`` a folder to resume from after an interruption. ``pools`` (from
-    :func:`build_pools`) reuses already enrolled patients, e.g. to compare dosing variants of one
-    trial on the same virtual patients. Keep n well below the pool size (n <= pool / 4): the
-    intervals cover the resampling, not the draw of the pool itself.
+    ``method`` (default: the scenario's ``power.method``, itself ``"auto"``): ``"fresh"``
+    simulates every trial's patients anew (enrolment, block randomisation, follow-up; Wilson
+    interval); ``"pool"`` simulates ``n_pools`` independent pools of ``pool_per_arm`` enrolled
+    patients per arm and resamples ``n_trials`` trials from them (interval over the pools, so it
+    covers the draw of the pools, see :mod:`septrial.power_pools`); ``"auto"`` runs fresh when
+    a short pilot says it fits ``power.interactive_budget_s``, pool otherwise. The ``method``
+    and ``ci_method`` columns say what ran. With a given method the power at each n depends only
+    on the seed, never on the other n requested. ``params`` sets drug-effect (or any) model
+    parameters for the treatment phase. ``executor`` may be a Dask client (bit-identical
+    results); ``checkpoint`` a folder to resume from after an interruption. ``pools`` (from
+    :func:`build_pools`) reuses already enrolled patients, e.g. to compare dosing variants of
+    one trial on the same virtual patients.
     """
     t0 = time.perf_counter()
     study = as_study(scenario)
     scenario = study.scenario
-    if method not in METHODS:
-        raise ValueError(f"method: unknown {method!r}; allowed: {', '.join(METHODS)}")
+    method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
     n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
     if n_trials < 1:
         raise ValueError(f"n_trials: must be >= 1, got {n_trials}")
     plan = _plan(scenario, analyses)
     params = dict(params or {})
-    if method == "pool":
-        pools = _resolve_pools(
-            study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
-        )
-        pool = len(pools.control)
-        names = scenario.arm_names[:2]
-        ctrl = _treat_chunks(
-            study, pools.control, names[0], seed, params, executor, checkpoint, threads, progress
-        )
-        trt = _treat_chunks(
-            study, pools.treated, names[1], seed, params, executor, checkpoint, threads, progress
-        )
-        table = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, ci)
-        simulated = 2 * pool
-    else:
-        per_task = max(1, n_trials // 16)
-        tasks = [
-            Task(
-                _fresh_trials,
-                (study, plan, k, min(per_task, n_trials - k), n_list, seed, params, threads),
-                {
-                    "stage": "fresh",
-                    "scenario": scenario.canonical_json(),
-                    "seed": seed,
-                    "first_trial": k,
-                    "n": min(per_task, n_trials - k),
-                    "n_list": n_list,
-                    "params": params,
-                },
-            )
-            for k in range(0, n_trials, per_task)
-        ]
-        rejections = np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
-        rows = []
-        alpha = scenario.analysis.alpha
-        for i, item in enumerate(plan):
-            for j, n in enumerate(n_list):
-                k = int(rejections[:, i, j].sum())
-                lo, hi = binomial_ci(k, n_trials, method=ci)
-                rows.append(
-                    {
-                        "analysis": item.name,
-                        "n_per_arm": n,
-                        "power": k / n_trials,
-                        "power_ci_low": lo,
-                        "power_ci_high": hi,
-                        "n_trials": n_trials,
-                        "test": item.test,
-                        "alpha": alpha,
-                        "n_rejected": k,
-                    }
-                )
-        table = pd.DataFrame(rows)
-        simulated = n_trials * sum(arm_sizes(scenario, max(n_list)))
+    if pools is not None and method == "auto":
+        method = "pool"
+    method, est = choose_method(method, study, plan, n_list, n_trials, 1, seed, threads, executor)
+    table, reps, simulated = _run(
+        study,
+        plan,
+        [params],
+        params,
+        n_list,
+        n_trials,
+        seed,
+        method,
+        pool_per_arm,
+        n_pools,
+        executor,
+        checkpoint,
+        threads,
+        progress,
+        ci,
+        pools,
+    )
     table.insert(1, "method", method)
-    for k, v in params.items():
-        table[k] = v
-    return PowerResult(table, method, seed, time.perf_counter() - t0, simulated, list(params))
+    res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, list(params))
+    res.replicates, res.fresh_estimate_s = reps, est
+    return res
 
 
 def power_grid(
@@ -409,50 +271,63 @@ def power_grid(
     n_trials: int | None = None,
     seed: int = 1,
     *,
+    method: str | None = None,
     analyses: str | Sequence[str] = "primary",
     pool_per_arm: int | None = None,
+    n_pools: int | None = None,
     executor: Any = None,
     checkpoint: str | None = None,
     threads: int | None = None,
     progress: bool = False,
     pools: Pools | None = None,
 ) -> PowerResult:
-    """Pool-method power for every combination of ``grid`` values (default: the scenario's
-    ``uncertainty.grid``, IC50 x I_max). The control pool, the patients and the resampled trials
-    are shared by all cells (common random numbers), so differences between cells are the
-    assumption's effect, not noise."""
+    """Power for every combination of ``grid`` values (default: the scenario's
+    ``uncertainty.grid``, IC50 x I_max), by ``method`` as in :func:`power_curve` ('auto'
+    counts every cell in the run-time estimate). The patients and the trials are shared by all
+    cells (common random numbers), so differences between cells are the assumption's effect,
+    not noise."""
     t0 = time.perf_counter()
     study = as_study(scenario)
     scenario = study.scenario
     grid = dict(grid or scenario.uncertainty.grid)
     if not grid:
         raise ValueError("grid: give {parameter: values} or set uncertainty.grid in the scenario")
+    method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
     n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
     plan = _plan(scenario, analyses)
-    pools = _resolve_pools(
-        study, pools, pool_per_arm, n_list, seed, executor, checkpoint, threads, progress
-    )
-    pool = len(pools.control)
-    names = scenario.arm_names[:2]
-    ctrl = _treat_chunks(
-        study, pools.control, names[0], seed, {}, executor, checkpoint, threads, progress
-    )
     keys = list(grid)
-    out = []
-    for values in itertools.product(*(grid[k] for k in keys)):
-        cell = {k: float(v) for k, v in zip(keys, values, strict=False)}
-        trt = _treat_chunks(
-            study, pools.treated, names[1], seed, cell, executor, checkpoint, threads, progress
-        )
-        t = _pool_power(scenario, plan, ctrl, trt, n_list, n_trials, seed, "wilson")
-        for k, v in cell.items():
-            t[k] = v
-        out.append(t)
-    table = pd.concat(out, ignore_index=True)
-    table.insert(1, "method", "pool")
-    n_cells = int(np.prod([len(v) for v in grid.values()]))
-    return PowerResult(table, "pool", seed, time.perf_counter() - t0, pool * (1 + n_cells), keys)
+    cells = [
+        {k: float(v) for k, v in zip(keys, values, strict=True)}
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
+    if pools is not None and method == "auto":
+        method = "pool"
+    method, est = choose_method(
+        method, study, plan, n_list, n_trials, len(cells), seed, threads, executor
+    )
+    table, reps, simulated = _run(
+        study,
+        plan,
+        cells,
+        {},
+        n_list,
+        n_trials,
+        seed,
+        method,
+        pool_per_arm,
+        n_pools,
+        executor,
+        checkpoint,
+        threads,
+        progress,
+        "wilson",
+        pools,
+    )
+    table.insert(1, "method", method)
+    res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, keys)
+    res.replicates, res.fresh_estimate_s = reps, est
+    return res
 
 
 def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any]) -> pd.DataFrame:
@@ -507,7 +382,13 @@ def assurance(
 ) -> pd.DataFrame:
     """Assurance: power averaged over the prior of the drug-effect assumptions (scenario
     ``uncertainty.prior``), with its Monte Carlo interval. Reuses ``power`` from
-    :func:`power_grid` when given."""
+    :func:`power_grid` when given; otherwise runs it (``kwargs`` go to it, e.g. ``method``,
+    ``executor``).
+
+    The interval is Student's t over independent replicates of the weighted sum: each pool
+    (pool method) or each trial (fresh method) gives one assurance value, so the correlation
+    between cells (common random numbers) and the draw of the pools are both accounted for.
+    """
     study = as_study(scenario)
     unc = study.scenario.uncertainty
     grid = dict(grid or unc.grid)
@@ -517,22 +398,25 @@ def assurance(
     power = power or power_grid(study, grid, n_per_arm, n_trials, seed, **kwargs)
     w = prior_weights(grid, prior)
     keys = list(grid)
-    merged = power.table.merge(w, on=keys)
+    if power.replicates is None:
+        raise ValueError("power: a PowerResult from power_grid (it carries the replicates)")
+    reps = power.replicates.merge(w, on=keys)
+    reps["weighted"] = reps["weight"] * reps["power"]
+    per_rep = reps.groupby(["analysis", "n_per_arm", "replicate"], sort=True)["weighted"].sum()
     rows = []
-    for (analysis, n), part in merged.groupby(["analysis", "n_per_arm"], sort=True):
-        ws = part["weight"].to_numpy()
-        p = part["power"].to_numpy()
-        trials = part["n_trials"].to_numpy()
-        value = float(np.sum(ws * p))
-        se = float(np.sqrt(np.sum(ws**2 * p * (1 - p) / trials)))
+    unit = "pools" if power.method == "pool" else "trials"
+    for (analysis, n), part in per_rep.groupby(level=["analysis", "n_per_arm"], sort=True):
+        value, se, low, high = mean_interval(part.to_numpy())
         rows.append(
             {
                 "analysis": analysis,
                 "n_per_arm": int(n),
                 "assurance": value,
                 "mc_se": se,
-                "assurance_ci_low": max(0.0, value - 1.96 * se),
-                "assurance_ci_high": min(1.0, value + 1.96 * se),
+                "assurance_ci_low": low,
+                "assurance_ci_high": high,
+                "ci_method": f"t over {len(part)} {unit}",
+                "method": power.method,
                 "p_null": float(prior.get("p_null", 0.0)),
             }
         )

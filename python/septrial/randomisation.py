@@ -41,3 +41,36 @@ def block_randomise(
         out.append(b)
         need = need - np.array([(b == 0).sum(), (b == 1).sum()])
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int8)
+
+
+def nested_allocation(
+    n_control: int,
+    n_treated: int,
+    ratio: tuple[int, int] = (1, 1),
+    block_size: int = 4,
+    seed: int = 0,
+    trial: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Enrolment positions of the control and the treated arm, nested across trial sizes.
+
+    Patients are randomised in arrival order by full permuted blocks drawn one after another from
+    the trial's own stream (the blocks never depend on the target sizes), and enrolment stops
+    once each arm has its patients; a patient drawn to an arm that is already full is not
+    randomised. Returns the first ``n_control`` positions drawn to control and the first
+    ``n_treated`` drawn to treated: for any smaller sizes the arms are the first entries of
+    these, whatever larger size was asked for.
+    """
+    block_randomise(0, 0, ratio, block_size)  # same checks as the classic design
+    r0, r1 = int(ratio[0]), int(ratio[1])
+    rng = np.random.default_rng([int(seed), int(trial), 0xB10C, 1])
+    k = block_size // (r0 + r1)
+    block = np.r_[np.zeros(r0 * k, dtype=np.int8), np.ones(r1 * k, dtype=np.int8)]
+    arms: list[np.ndarray] = []
+    have = np.zeros(2, dtype=np.int64)
+    need = np.array([n_control, n_treated])
+    while np.any(have < need):
+        b = rng.permutation(block)
+        arms.append(b)
+        have += np.bincount(b, minlength=2)
+    seq = np.concatenate(arms) if arms else np.zeros(0, dtype=np.int8)
+    return np.flatnonzero(seq == 0)[:n_control], np.flatnonzero(seq == 1)[:n_treated]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from septrial.cohort.frame import Frame, sample_frame
+from septrial.chunks import frame_chunks
+from septrial.cohort.frame import Frame
 from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
 from septrial.study import as_study
@@ -118,14 +119,19 @@ def screen(
     threads: int | None = None,
     progress: bool = False,
     n_target: int | None = None,
+    executor: Any = None,
 ) -> ScreeningRun:
     """Sample ``n`` septic ICU admissions, simulate each to screening, apply the criteria.
 
     SOFA and ventilation at screening come from the simulated patient; everything else from the
     population spec. Patients who died before screening are counted but not screened.
+    ``executor`` may be a Dask client: admissions are simulated there in fixed chunks, with
+    the same result as here.
     """
     study = as_study(scenario)
-    frame = sample_frame(study, n, seed, threads=threads, progress=progress)
+    if int(n) < 1:
+        raise ValueError(f"n: must be >= 1, got {n}")
+    frame = frame_chunks(study, int(n), seed, executor, threads, progress)
     screened = frame.table[frame.alive].reset_index(drop=True)
     if len(screened) == 0:
         raise ValueError("n: no simulated patient was alive at screening; sample more patients")

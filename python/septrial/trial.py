@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
-from septrial.enrolment import enrol
-from septrial.outcomes import treat
-from septrial.randomisation import block_randomise
+from septrial.chunks import enrol_any, treat_chunks
+from septrial.randomisation import nested_allocation
 from septrial.stats import OUTCOME_KIND
 from septrial.study import as_study
 
@@ -26,10 +25,15 @@ def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
     return int(n_per_arm), int(round(n_per_arm * ratio[1] / ratio[0]))
 
 
-def randomise(scenario, n_control: int, n_treated: int, seed: int, trial: int) -> np.ndarray:
-    """Arm (0 control, 1 treated) of each enrolled patient, by the scenario's block design."""
+def trial_arms(
+    scenario, n_control: int, n_treated: int, seed: int, trial: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Enrolment positions of the control and treated patients of trial ``trial``, by the
+    scenario's block design; nested across sizes (see :func:`nested_allocation`)."""
     alloc = scenario.allocation
-    return block_randomise(n_control, n_treated, tuple(alloc.ratio), alloc.block_size, seed, trial)
+    return nested_allocation(
+        n_control, n_treated, tuple(alloc.ratio), alloc.block_size, seed, trial
+    )
 
 
 @dataclass
@@ -115,6 +119,7 @@ def run_trial(
     threads: int | None = None,
     params: dict[str, float] | None = None,
     progress: bool = False,
+    executor: Any = None,
 ) -> TrialResult:
     """Simulate one trial: enrol ``n_per_arm`` per arm (allocation ratio and blocks of the
     scenario), follow each patient in its arm, analyse with the scenario's plan.
@@ -122,30 +127,28 @@ def run_trial(
     ``scenario`` is a name, a :class:`septrial.Scenario` or a :class:`septrial.Study`.
     ``params`` override model parameters in the treatment phase of every arm (bare or
     qualified names, e.g. the drug-effect assumption ``{"IC50": 300, "I_max": 0.4}``).
+    Randomisation is nested: the arms of a smaller trial (same seed and ``trial``) are the first
+    patients of each arm here. ``executor`` may be a Dask client (same result as locally).
     """
     study = as_study(scenario)
     sc = study.scenario
     if int(n_per_arm) < 2:
         raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
     n_c, n_t = arm_sizes(sc, n_per_arm)
-    enrolled = enrol(study, n_c + n_t, seed, first_index=trial * TRIAL_STRIDE, threads=threads)
-    arm_of = randomise(sc, n_c, n_t, seed, trial)
+    rows_of = trial_arms(sc, n_c, n_t, seed, trial)
+    n_enrolled = int(max(r.max() for r in rows_of)) + 1
+    first = trial * TRIAL_STRIDE
+    frame = enrol_any(study, n_enrolled, seed, first, executor, threads)
     names = sc.arm_names[:2]
     parts = []
-    for a, name in enumerate(names):
-        rows = np.flatnonzero(arm_of == a)
-        t = treat(
-            study,
-            enrolled.frame.subset(rows),
-            name,
-            seed,
-            threads=threads,
-            overrides=params,
-            progress=progress,
+    for rows, name in zip(rows_of, names, strict=True):
+        t = treat_chunks(
+            study, frame.subset(rows), name, seed, params, executor, None, threads, progress
         )
         t.insert(2, "order", rows)
         parts.append(t)
     table = pd.concat(parts).sort_values("order").reset_index(drop=True)
-    baseline = enrolled.frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
+    baseline = frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
     table = table.merge(baseline, on="patient", how="left")
-    return TrialResult(study, table, analyse(table, sc, *names), enrolled.n_admissions, seed)
+    n_admissions = int(frame.table["patient"].iloc[-1]) - first + 1
+    return TrialResult(study, table, analyse(table, sc, *names), n_admissions, seed)

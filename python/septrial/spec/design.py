@@ -98,16 +98,24 @@ class Recruitment(SpecModel):
 
 
 class PowerSettings(SpecModel):
-    """Defaults of ``septrial.power_curve`` for this scenario."""
+    """Defaults of ``septrial.power_curve``, ``power_grid`` and ``assurance`` for this scenario
+    (the only place these defaults live)."""
 
     n_per_arm: list[Annotated[int, Field(ge=2, le=1_000_000)]] = Field([50], min_length=1)
     """Patients per arm to evaluate."""
     n_trials: int = Field(400, ge=1, le=10**7)
-    """Simulated trials per sample size."""
-    method: Literal["pool", "fresh"] = "pool"
-    """Resample from pools of enrolled patients, or simulate every trial anew."""
-    pool_per_arm: int = Field(1000, ge=2, le=10**7)
-    """Pool size per arm (pool method)."""
+    """Simulated trials per sample size (pool method: split evenly over the pools)."""
+    method: Literal["auto", "pool", "fresh"] = "auto"
+    """``fresh``: simulate every trial anew; ``pool``: resample trials from independent pools
+    of enrolled patients; ``auto``: fresh when its estimated run time fits
+    ``interactive_budget_s``, pool otherwise."""
+    pool_per_arm: int = Field(250, ge=2, le=10**7)
+    """Patients per arm in each pool (pool method); at least the largest n per arm."""
+    n_pools: int = Field(8, ge=1, le=10_000)
+    """Independent pools (pool method); their spread gives the interval (>= 2 for an interval
+    that covers the draw of the pools)."""
+    interactive_budget_s: float = Field(120.0, gt=0)
+    """Run time (s) within which ``auto`` runs the fresh method, estimated from a pilot."""
 
 
 class PriorDistribution(SpecModel):

@@ -4,14 +4,14 @@
 *without replacement* from pools of simulated (or observed) outcomes, analysing each trial with a
 test from :data:`septrial.stats.analyses.TESTS`, and counting ``p < alpha``.
 
-Common random numbers: trial ``k`` draws one random ordered sample of ``max(n_per_arm)`` pool
-indices per arm (the first ``max(n_per_arm)`` entries of a uniform random permutation), and the
-trial of size ``n`` uses its first ``n`` entries. Samples for smaller ``n`` are nested in those
-for larger ``n``, which makes the power curve smooth in ``n`` and differences between ``n``
+Common random numbers: trial ``k`` draws one uniform random permutation of each arm's whole pool,
+and the trial of size ``n`` uses its first ``n`` entries. Samples for smaller ``n`` are nested in
+those for larger ``n``, which makes the power curve smooth in ``n`` and differences between ``n``
 values precise. Trial ``k``'s generator is child ``k`` of ``numpy.random.SeedSequence(seed)``
 (as :meth:`~numpy.random.SeedSequence.spawn` makes it), so a trial's draw depends only on
-``(seed, k, max(n_per_arm), pool sizes)``: results are reproducible and can be split into
-chunks of trials (``first_trial``) and added up.
+``(seed, k, pool sizes)``, never on the other sample sizes requested: the power at ``n`` is the
+same whatever other ``n`` are asked for, results are reproducible and can be split into chunks of
+trials (``first_trial``) and added up.
 """
 
 from __future__ import annotations
@@ -79,17 +79,19 @@ def nested_sample_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pool indices for ``n_trials`` trials of up to ``n_max`` patients per arm.
 
-    Returns two integer arrays of shape ``(n_trials, n_max)`` (control, treated). Each row holds
-    distinct indices in uniformly random order, so ``idx[:, :n]`` is a simple random sample
-    without replacement of size ``n`` for every ``n <= n_max``, nested across ``n``.
+    Returns two integer arrays of shape ``(n_trials, n_max)`` (control, treated). Each row is
+    the head of a uniform random permutation of the whole pool, so ``idx[:, :n]`` is a simple
+    random sample without replacement of size ``n`` for every ``n <= n_max``, nested across
+    ``n`` and independent of ``n_max`` (a longer ``n_max`` only extends each row).
     """
     root = _root_seed_sequence(seed)
     idx_c = np.empty((n_trials, n_max), dtype=np.intp)
     idx_t = np.empty((n_trials, n_max), dtype=np.intp)
     for k in range(n_trials):
         rng = trial_generator(root, first_trial + k)
-        idx_c[k] = rng.choice(pool_size_control, size=n_max, replace=False)
-        idx_t[k] = rng.choice(pool_size_treated, size=n_max, replace=False)
+        # whole permutations: choice(size=n_max) would draw differently for each n_max
+        idx_c[k] = rng.permutation(pool_size_control)[:n_max]
+        idx_t[k] = rng.permutation(pool_size_treated)[:n_max]
     return idx_c, idx_t
 
 

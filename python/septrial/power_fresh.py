@@ -1,0 +1,183 @@
+"""The fresh method: every trial simulated anew (enrolment, nested block randomisation,
+follow-up, analysis), and the run-time estimate that ``method="auto"`` uses.
+
+Common random numbers across sample sizes: trial ``k`` enrols from its own admission stream and
+randomises in arrival order by full permuted blocks from its own random stream until every arm
+has the largest size asked for; the trial at size ``n`` is the first ``n`` patients of each arm
+(:func:`septrial.randomisation.nested_allocation`). So the trial at ``n`` does not depend on the
+other sizes requested, for any allocation ratio and block size.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from septrial.analysis import analysis_inputs
+from septrial.enrolment import enrol
+from septrial.executor import Task, run_tasks
+from septrial.outcomes import treat
+from septrial.stats import analyse_arms, binomial_ci
+from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
+
+
+def fresh_trials(
+    study, plan, first_trial: int, n_trials: int, n_list, seed, cells, threads
+) -> np.ndarray:
+    """Rejections (trials x cells x analyses x n) of trials first_trial .. + n_trials - 1;
+    ``cells`` are parameter overrides (assumptions) applied to the same patients."""
+    scenario = study.scenario
+    death_rule = scenario.analysis.death_rule
+    alpha = scenario.analysis.alpha
+    n_c, n_t = arm_sizes(scenario, max(n_list))
+    names = scenario.arm_names[:2]
+    out = np.zeros((n_trials, len(cells), len(plan), len(n_list)), dtype=bool)
+    for k in range(n_trials):
+        trial = first_trial + k
+        rows_of = trial_arms(scenario, n_c, n_t, seed, trial)
+        n_enrolled = int(max(r.max() for r in rows_of)) + 1
+        frame = enrol(
+            study, n_enrolled, seed, first_index=trial * TRIAL_STRIDE, threads=threads
+        ).frame
+        for c, params in enumerate(cells):
+            tables = [
+                treat(study, frame.subset(rows), name, seed, threads=threads, overrides=params)
+                for rows, name in zip(rows_of, names, strict=True)
+            ]
+            for j, n in enumerate(n_list):
+                nt = arm_sizes(scenario, n)[1]
+                for i, item in enumerate(plan):
+                    tc, yc, bc = analysis_inputs(tables[0].iloc[:n], item, scenario, death_rule)
+                    _, yt, bt = analysis_inputs(tables[1].iloc[:nt], item, scenario, death_rule)
+                    try:
+                        res = analyse_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
+                        out[k, c, i, j] = res.p_value < alpha
+                    except ValueError:
+                        out[k, c, i, j] = False  # not analysable (e.g. all died): not significant
+    return out
+
+
+def run_fresh(
+    study, plan, n_list, n_trials, seed, cells, executor, checkpoint, threads, progress
+) -> np.ndarray:
+    """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``."""
+    per_task = max(1, n_trials // 16)
+    tasks = []
+    for k in range(0, n_trials, per_task):
+        n = min(per_task, n_trials - k)
+        key = {
+            "stage": "fresh-nested",
+            "scenario": study.scenario.canonical_json(),
+            "seed": seed,
+            "first_trial": k,
+            "n": n,
+            "n_list": n_list,
+            "cells": cells,
+            "plan": [p.name for p in plan],
+        }
+        tasks.append(Task(fresh_trials, (study, plan, k, n, n_list, seed, cells, threads), key))
+    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
+
+
+def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.DataFrame:
+    """Power rows (analysis x n) of one cell's rejections (trials x analyses x n)."""
+    n_trials = rejections.shape[0]
+    rows = []
+    for i, item in enumerate(plan):
+        for j, n in enumerate(n_list):
+            k = int(rejections[:, i, j].sum())
+            lo, hi = binomial_ci(k, n_trials, method=ci)
+            p = k / n_trials
+            rows.append(
+                {
+                    "analysis": item.name,
+                    "n_per_arm": n,
+                    "power": p,
+                    "power_se": float(np.sqrt(p * (1 - p) / n_trials)),
+                    "power_ci_low": float(lo),
+                    "power_ci_high": float(hi),
+                    "ci_method": ci,
+                    "n_trials": n_trials,
+                    "test": item.test,
+                    "alpha": scenario.analysis.alpha,
+                    "n_rejected": k,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def fresh_replicates(plan, n_list, rejections: np.ndarray) -> pd.DataFrame:
+    """Each trial's rejection (0/1) as a replicate (analysis, n, replicate, power)."""
+    t, a, n = np.meshgrid(
+        np.arange(rejections.shape[0]), np.arange(len(plan)), np.arange(len(n_list)), indexing="ij"
+    )
+    return pd.DataFrame(
+        {
+            "analysis": np.array([p.name for p in plan])[a.ravel()],
+            "n_per_arm": np.asarray(n_list)[n.ravel()],
+            "replicate": t.ravel(),
+            "power": rejections.ravel().astype(float),
+        }
+    )
+
+
+# ---------------------------------------------------------------- run-time estimate
+
+#: Pilot trial index (far from the trials of any run; its results are thrown away).
+PILOT_TRIAL = 2**25
+_PILOT: dict[tuple, tuple[float, float]] = {}
+
+
+def pilot_costs(study, plan, seed: int, threads) -> tuple[float, float]:
+    """Measured seconds per simulated patient (enrolment + follow-up) and per analysis, from a
+    short pilot trial of 8 patients per arm (cached per scenario and thread count)."""
+    key = (study.scenario.canonical_json(), threads, tuple(p.name for p in plan))
+    if key not in _PILOT:
+        m = 8
+        t0 = time.perf_counter()
+        frame = enrol(study, 2 * m, seed, first_index=PILOT_TRIAL * TRIAL_STRIDE, threads=threads)
+        tables = [
+            treat(study, frame.frame.subset(np.arange(a, 2 * m, 2)), name, seed, threads=threads)
+            for a, name in enumerate(study.scenario.arm_names[:2])
+        ]
+        t1 = time.perf_counter()
+        sc = study.scenario
+        for item in plan:
+            tc, yc, bc = analysis_inputs(tables[0], item, sc, sc.analysis.death_rule)
+            _, yt, bt = analysis_inputs(tables[1], item, sc, sc.analysis.death_rule)
+            try:
+                analyse_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
+            except ValueError:
+                pass
+        t2 = time.perf_counter()
+        _PILOT[key] = ((t1 - t0) / (2 * m), (t2 - t1) / max(len(plan), 1))
+    return _PILOT[key]
+
+
+def workers(executor: Any) -> int:
+    """Chunks that run at once: 1 here, the worker threads of a Dask client."""
+    if executor is None:
+        return 1
+    return max(1, sum(executor.nthreads().values()))
+
+
+def fresh_seconds(study, plan, n_list, n_trials, n_cells, seed, threads, executor) -> float:
+    """Estimated wall time of the fresh method for this request."""
+    per_patient, per_analysis = pilot_costs(study, plan, seed, threads)
+    patients = sum(arm_sizes(study.scenario, max(n_list)))
+    per_trial = n_cells * (per_patient * patients + per_analysis * len(plan) * len(n_list))
+    return n_trials * per_trial / workers(executor)
+
+
+def choose_method(
+    method: str, study, plan, n_list, n_trials, n_cells, seed, threads, executor
+) -> tuple[str, float | None]:
+    """The method to run ('auto' resolved: 'fresh' if its estimated time fits the scenario's
+    ``power.interactive_budget_s``, else 'pool') and the estimate (None if not needed)."""
+    if method != "auto":
+        return method, None
+    est = fresh_seconds(study, plan, n_list, n_trials, n_cells, seed, threads, executor)
+    return ("fresh" if est <= study.scenario.power.interactive_budget_s else "pool"), est
