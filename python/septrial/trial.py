@@ -11,6 +11,7 @@ import pandas as pd
 
 from septrial.analysis import analyse
 from septrial.enrolment import enrol
+from septrial.nonmem import trial_to_nonmem
 from septrial.outcomes import treat
 from septrial.randomisation import block_randomise
 from septrial.stats import OUTCOME_KIND
@@ -80,6 +81,11 @@ class TrialResult:
                 f"p={r['p_value']:.3g} ({flag}, {a.attrs['multiplicity']})"
             )
         return "\n".join(lines)
+
+    def to_nonmem(self) -> pd.DataFrame:
+        """The trial as a NONMEM-style event dataset (see
+        :func:`septrial.nonmem.trial_to_nonmem` for what it holds and its limits)."""
+        return trial_to_nonmem(self.scenario, self.patients)
 
     def plot(self, columns: list[str] | None = None, axes=None):
         """Endpoint values by arm (one panel per analysed endpoint)."""
