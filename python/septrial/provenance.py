@@ -43,7 +43,7 @@ def identity(
 
 def _why(value: float) -> str:
     if math.isnan(value):
-        return "not a number (not computable from the simulated data)"
+        return "NaN: not computable from the simulated data (see the row's note, if any)"
     return "infinite (e.g. the event never happened)"
 
 
