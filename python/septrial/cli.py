@@ -203,8 +203,16 @@ def cmd_list(args) -> None:
         print(f"{k}: {', '.join(v)}")
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults shown, descriptions kept as written."""
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions kept as written; every option's default shown (unless its help says it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.default is False:  # a switch
+            return text + " (default: off)"
+        return text + " (default: %(default)s)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,7 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
                 help="pool: resample trials from simulated pools; fresh: every trial anew",
             )
             sp.add_argument(
-                "--checkpoint", default=None, help="folder to resume an interrupted run from"
+                "--checkpoint",
+                default=None,
+                help="folder to resume an interrupted run from (default: no checkpoints)",
             )
 
     r = command("run", "PK, screening, one trial and the power curve", cmd_run.__doc__)

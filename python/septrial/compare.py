@@ -120,6 +120,12 @@ def _effect(study: Study, pools, seed, params, threads) -> dict[str, Any]:
     return row
 
 
+def _sample_size(pc, target: float) -> dict[str, Any]:
+    if pc.table["n_per_arm"].nunique() < 2:
+        return {"n_per_arm_ceil": np.nan, "note": "sample size needs two or more n per arm"}
+    return dict(pc.sample_size(target).iloc[0])
+
+
 def compare(
     variants: Sequence[str | Any],
     n_per_arm: Sequence[int] | None = None,
@@ -186,7 +192,7 @@ def compare(
             pools=pools,
             threads=threads,
         )
-        need = {t: pc.sample_size(t).iloc[0] for t in (0.8, 0.9)}
+        need = {t: _sample_size(pc, t) for t in (0.8, 0.9)}
         powers = {
             f"power_n{int(n)}": p
             for n, p in zip(pc.table["n_per_arm"], pc.table["power"], strict=True)
@@ -203,7 +209,7 @@ def compare(
                 "n_80": need[0.8]["n_per_arm_ceil"],
                 "n_90": need[0.9]["n_per_arm_ceil"],
                 "sample_size_note": "; ".join(
-                    str(need[t]["note"]) for t in (0.8, 0.9) if need[t]["note"]
+                    dict.fromkeys(str(need[t]["note"]) for t in (0.8, 0.9) if need[t]["note"])
                 ),
                 "scenario_sha256": scenario_sha256(sc),
             }
