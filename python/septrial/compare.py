@@ -228,6 +228,7 @@ def compare(
         "sizes": {"pool_per_arm": pool, "n_trials": n_trials, "n_per_arm": n_list},
         "shared_pools": shared,
         "note": note,
+        "arms": first.arm_names[:2],
     }
     table.attrs["septrial"] = meta
     return CompareResult(

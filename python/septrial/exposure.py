@@ -62,9 +62,13 @@ def typical_timecourse(
     times_h: Any = None,
     covariates: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Concentrations of a typical patient on ``arm`` (default: the experimental arm)."""
-    times = np.arange(0.0, 97.0, 0.25) if times_h is None else np.asarray(times_h, dtype=float)
+    """Concentrations of a typical patient on ``arm`` (default: the experimental arm), by
+    default every 15 min to a day after the treatment period (at least to 96 h)."""
     doses = arm_doses(scenario, arm)
+    if times_h is None:  # to a day after the treatment period, at least to 96 h
+        last = max(96.0, treatment_end_h(doses) + 24.0)
+        times_h = np.arange(0.0, last + 0.125, 0.25)
+    times = np.asarray(times_h, dtype=float)
     res = simulate(PK_MODEL, dict(covariates or TYPICAL_PATIENT), doses, times, method="exact")
     res.attrs["doses"] = doses
     return res

@@ -18,9 +18,17 @@ def plot_compare(result, axes=None):
         fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
     fig = axes[0].figure
     colours = {v: f"C{i}" for i, v in enumerate(table["variant"])}
+    # variants with the same curve overlap: a line style each keeps them all visible
+    styles = {v: ("-", "--", "-.", ":")[i % 4] for i, v in enumerate(table["variant"])}
     ax = axes[0]
     for variant, tc in result.timecourses.groupby("variant", sort=False):
-        ax.plot(tc["time_h"], tc["esketamine_ng_ml"], color=colours[variant], label=variant)
+        ax.plot(
+            tc["time_h"],
+            tc["esketamine_ng_ml"],
+            color=colours[variant],
+            ls=styles[variant],
+            label=variant,
+        )
     ax.axvline(table["endpoint_h"].iloc[0], color="grey", ls=":", lw=1)
     ax.set_xlabel("time since randomisation (h)")
     ax.set_ylabel("esketamine (ng/mL)")
@@ -46,8 +54,10 @@ def plot_compare(result, axes=None):
     ax.set_yticks(y, table["variant"])
     ax.invert_yaxis()
     what = table["analysis"].iloc[0]
-    unit = "ratio treated / control (geometric mean)" if ratio else "difference treated - control"
-    ax.set_xlabel(f"{what}: {unit}, 95 % CI")
+    arms = result.meta.get("arms", ["control", "treated"])
+    unit = "geometric mean ratio" if ratio else "difference"
+    sep = " / " if ratio else " - "
+    ax.set_xlabel(f"{what}: {unit} {sep.join(arms[::-1])}, 95 % CI")
     n = int(table["n_analysed"].iloc[0])
     ax.set_title(f"Primary effect, everyone in the pools (n = {n})", fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
@@ -55,6 +65,9 @@ def plot_compare(result, axes=None):
     ax = axes[2]
     for variant, curve in result.power.groupby("variant", sort=False):
         plot_power_curve(curve, ax=ax, label=variant)  # colours follow the cycle: C0, C1, ..
+        for line in ax.lines:
+            if line.get_label() == variant:
+                line.set_linestyle(styles[variant])
     ax.set_title(f"Power, {result.n_trials} trials per n (95 % interval)", fontsize="medium")
     handles, labels = ax.get_legend_handles_labels()
     if ax.get_legend() is not None:
