@@ -118,7 +118,10 @@ def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
     )
     pc = power_curve(study, method=args.method, analyses="all", **kwargs)
     out.table("power_curve", pc.table)
-    out.figure("power_curve", pc.plot(title=f"{study.name}: power by analysis"))
+    control, treated = study.arm_names[:2]
+    trials = int(pc.table["n_trials"].max())
+    title = f"{study.name}: power, {treated} vs {control} ({pc.method}, {trials} trials per n)"
+    out.figure("power_curve", pc.plot(title=title))
     need = pc.sample_size(0.8).merge(pc.sample_size(0.9), on="analysis", suffixes=("_80", "_90"))
     out.table("sample_size", need)
     primary = pc.table[pc.table["analysis"] == pc.table["analysis"].iloc[0]]
