@@ -240,8 +240,8 @@ def otto_case() -> Case:
         rr_set=rr_set,
         scipy_solve=scipy_solve,
         notes=[
-            "per patient: log-normal V1, CL, V_NK, CL_NK with the IIV covariance of MODEL.md "
-            "§2; 70 kg"
+            "per patient: log-normal V1, CL, V_NK, CL_NK with the published Otto 2021 IIV "
+            "covariance; 70 kg"
         ],
     )
 
@@ -644,8 +644,9 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines += [
         "## How measured",
         "",
-        "- **Same model.** The equations of MODEL.md §2 (Otto 2021, 5 states) and §4 (Reynolds "
-        "2006, 4 states) are written once in `benchmarks/models_sbml.py`, which generates the SBML "
+        "- **Same model.** The equations of Otto 2021 (5 states) and Reynolds 2006 (4 states), as "
+        "described in docs/model.md, are written once in `benchmarks/models_sbml.py`, which "
+        "generates the SBML "
         "that libroadrunner loads (rate rules; the end of the infusion at 72 h is an SBML event) "
         "and the vectorised NumPy right-hand sides given to SciPy. septrial runs its own library "
         "models `esketamine_otto2021` (one `septrial.Infusion` of 4.9 mg/h for 72 h) and "

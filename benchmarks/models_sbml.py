@@ -1,6 +1,7 @@
 """The two benchmark models written three ways: SBML (for libroadrunner), NumPy (for SciPy), and
-the parameter names septrial uses. The equations are those of MODEL.md §2 and §4, written out once
-here so that every tool integrates the same right-hand side.
+the parameter names septrial uses. The equations are those of septrial's ``esketamine_otto2021`` and
+``reynolds2006`` (docs/model.md), written out once here so that every tool integrates the same
+right-hand side.
 
 SBML is generated from infix strings with a small ``ast`` -> MathML translator, so no Antimony or
 libSBML is needed: only what ``pip install libroadrunner`` brings.
@@ -116,7 +117,7 @@ class OdeModel:
 
 
 # --------------------------------------------------------------------------------------------
-# (a) Otto 2021 esketamine + norketamine, 72 h infusion (MODEL.md §2), 70 kg so no weight scaling
+# (a) Otto 2021 esketamine + norketamine, 72 h infusion (docs/model.md), 70 kg so no weight scaling
 # --------------------------------------------------------------------------------------------
 
 OTTO_TYPICAL = {
@@ -132,7 +133,8 @@ OTTO_TYPICAL = {
     "Vp_NK": 160.0,
     "Q_NK": 42.8,
 }
-#: IIV of MODEL.md §2: (V1, CL) and (V_NK, CL_NK) are correlated log-normal pairs.
+#: IIV of Otto 2021 (Eur J Clin Pharmacol 77:1181): (V1, CL) and (V_NK, CL_NK) are correlated
+#: log-normal pairs.
 OTTO_OMEGA = {
     ("V1", "CL"): np.array([[0.084, 0.023], [0.023, 0.026]]),
     ("V_NK", "CL_NK"): np.array([[0.040, 0.044], [0.044, 0.103]]),
@@ -161,7 +163,7 @@ def otto_model() -> OdeModel:
 
 
 def otto_patients(n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-patient V1, CL, V_NK, CL_NK: typical x exp(eta), eta ~ N(0, Omega) (MODEL.md §2)."""
+    """Per-patient V1, CL, V_NK, CL_NK: typical x exp(eta), eta ~ N(0, Omega) (Otto 2021)."""
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
     for names, omega in OTTO_OMEGA.items():
@@ -206,7 +208,7 @@ def otto_rhs_factory(p: dict[str, float]):
 
 
 # --------------------------------------------------------------------------------------------
-# (b) Reynolds 2006 inflammation core (MODEL.md §4), septic case P0 = 1, k_pg = 0.6
+# (b) Reynolds 2006 inflammation core (J Theor Biol 242:220), septic case P0 = 1, k_pg = 0.6
 # --------------------------------------------------------------------------------------------
 
 REYNOLDS_TYPICAL = {
@@ -234,7 +236,7 @@ REYNOLDS_TYPICAL = {
 }
 REYNOLDS_P0 = 1.0
 REYNOLDS_CA0 = 0.125
-#: log-normal IIV, CV 50 % on P0 and 30 % on k_pg (MODEL.md §7)
+#: log-normal IIV, CV 50 % on P0 and 30 % on k_pg ([A], as in docs/model.md)
 REYNOLDS_CV = {"P0": 0.5, "k_pg": 0.3}
 REYNOLDS_OUTPUTS = ("P", "N", "D", "CA")
 

@@ -59,7 +59,7 @@ def test_run_writes_every_output(tmp_path):
     ]
     assert main(args) == 0
     summary = json.loads((tmp_path / "run_summary.json").read_text())
-    # R/CL for 70 kg at 0.07 mg/kg/h (MODEL.md §2): 4.9 mg/h / 95.2 L/h
+    # R/CL for 70 kg at 0.07 mg/kg/h (Otto 2021): 4.9 mg/h / 95.2 L/h
     assert abs(summary["typical_patient_pk"]["esketamine_ng_ml_at_72h"] - 4.9 / 95.2 * 1000) < 0.5
     for name in (
         "pk_typical_patient.png",

@@ -1,4 +1,4 @@
-"""The septic patient model (MODEL.md §4-8): Reynolds outcomes, calibration targets, drug effect,
+"""The septic patient model (docs/model.md): Reynolds outcomes, calibration targets, drug effect,
 limits and bad parameter values."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ REYNOLDS = dict(
 
 
 def reynolds_reference(P0: float, k_pg: float, t_end: float = 336.0) -> np.ndarray:
-    """Independent SciPy implementation of the Reynolds 2006 equations (MODEL.md §4)."""
+    """Independent SciPy implementation of the Reynolds 2006 equations (J Theor Biol 242:220)."""
     p = dict(REYNOLDS, k_pg=k_pg)
 
     def f(v, ca):
@@ -63,7 +63,7 @@ def reynolds_reference(P0: float, k_pg: float, t_end: float = 336.0) -> np.ndarr
     return sol.y[:, -1]
 
 
-# The paper's three outcomes at day 14 (MODEL.md §4; the immune dossier's re-run gives the numbers).
+# The paper's three outcomes at day 14 (numbers from our re-run of the curated BioModels scenarios).
 OUTCOMES = {
     "health": (1.0, 0.3, dict(P=(-1e-9, 1e-3), D=(0, 0.1))),
     "aseptic death": (1.5, 0.3, dict(P=(-1e-9, 1e-3), D=(16.5, 18.0))),
@@ -139,7 +139,7 @@ def test_larger_i_max_lowers_il6_monotonically(scenario):
     ratios = e.sort_values("I_max")["il6_ratio_72h"].to_numpy()
     assert ratios[0] == pytest.approx(1.0, abs=1e-6)
     assert np.all(np.diff(ratios) < 0), ratios
-    # an IC50 far above trial concentrations makes the effect vanish (MODEL.md §6)
+    # an IC50 far above trial concentrations makes the effect vanish (docs/model.md)
     far = effect_map(scenario, ic50=[25000.0], i_max=[0.8], n=30, seed=3)
     assert far["il6_ratio_72h"].iloc[0] > 0.99
 
@@ -221,7 +221,7 @@ def test_assay_noise_is_proportional_and_reproducible(scenario, enrolled):
     exact = treat(scenario.with_changes({"measurement.assay_noise": False}), part, "control", 11)
     np.testing.assert_array_equal(noisy["il6_0h"].to_numpy(), again["il6_0h"].to_numpy())
     ratio = np.log(noisy["il6_0h"] / exact["il6_0h"]).dropna()
-    assert 0.05 < ratio.std() < 0.3  # 15 % proportional assay error (MODEL.md §8)
+    assert 0.05 < ratio.std() < 0.3  # 15 % proportional assay error (docs/model.md)
 
 
 def test_variability_depends_only_on_seed_and_patient_index():

@@ -1,4 +1,4 @@
-"""Engine vs the independent closed forms (pk-dossier §6) and the Otto 2021 expm reference.
+"""Engine vs the independent closed forms (Abuhelwa 2015) and the Otto 2021 expm reference.
 
 DESIGN.md quality bar: linear PK models match their closed-form solutions to 1e-6 relative.
 Every comparison runs the engine at rtol 1e-10 / atol 1e-12 with both steppers and asserts a

@@ -1,10 +1,10 @@
-"""Eleveld 2018 propofol model (pk-dossier §4.1, arterial, opioid flag) in the engine.
+"""Eleveld 2018 propofol model (Br J Anaesth 120:942, arterial, opioid flag) in the engine.
 
 * ``septrial.individual_parameters`` against the independent implementation in
-  tests/reference/eleveld.py (1e-9 relative) over a covariate grid, and against the dossier's
-  derived reference-patient table to the digits shown.
+  tests/reference/eleveld.py (1e-9 relative) over a covariate grid, and against the
+  derived reference-patient table of docs/model.md to the digits shown.
 * Simulated concentrations against the 3-compartment closed form with the reference parameters
-  (1e-6 relative), Css = R/CL, and the dossier §4.3 figures (2 mg/kg/h, 50 y 70 kg male with
+  (1e-6 relative), Css = R/CL, and the docs/model.md check figures (2 mg/kg/h, 50 y 70 kg male with
   opioids: Css 1.50 mg/L, t90 5.9 h).
 """
 
@@ -19,7 +19,7 @@ from scipy.optimize import brentq
 
 import septrial
 from reference.closed_forms import Dose, Rate, amounts_piecewise, slowest_rate
-from reference.eleveld import DOSSIER_TABLE, eleveld_engine_units, shown_tolerance
+from reference.eleveld import ELEVELD_REFERENCE_TABLE, eleveld_engine_units, shown_tolerance
 
 MODEL = "propofol_eleveld2018"
 METHODS = ["dopri5", "rosenbrock4"]
@@ -56,9 +56,11 @@ def test_individual_parameters_match_reference(covariates):
 
 
 @pytest.mark.parametrize(
-    ("covariates", "table"), DOSSIER_TABLE, ids=["35y-male-noop", "50y-male-op", "50y-female-op"]
+    ("covariates", "table"),
+    ELEVELD_REFERENCE_TABLE,
+    ids=["35y-male-noop", "50y-male-op", "50y-female-op"],
 )
-def test_individual_parameters_match_dossier_table(covariates, table):
+def test_individual_parameters_match_reference_table(covariates, table):
     got = septrial.individual_parameters(MODEL, covariates)
     for key, shown in table.items():
         value = got[key] if key.startswith("V") else got[key] / 60.0  # L/h -> L/min
@@ -132,8 +134,8 @@ def test_simulation_matches_closed_form(patient, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_css_and_dossier_figures(method):
-    """pk-dossier §4.3: 2 mg/kg/h, 50 y 70 kg male with opioids -> Css 1.50 mg/L, t90 5.9 h."""
+def test_css_and_check_figures(method):
+    """Check figure (docs/model.md): 2 mg/kg/h, 50 y 70 kg male, opioids: Css 1.50 mg/L, t90 5.9h"""
     cov = PATIENTS["male50_op"]
     p = eleveld_engine_units(**cov, opioids=True)
     R = 2.0 * cov["weight_kg"]

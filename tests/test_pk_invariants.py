@@ -1,4 +1,4 @@
-"""Model-independent PK invariants of the engine (pk-dossier §6 "Invariants", MODEL.md §2).
+"""Model-independent PK invariants of the engine (docs/model.md).
 
 * Css = R/CL after a long constant infusion; the run length is computed from the slowest
   eigenvalue λz so that the remaining transient is below 1e-9 of Css (for a mammillary infusion
@@ -11,7 +11,7 @@
 * Mass balance: every state (mg) plus A_elim equals the total amount dosed, at all times.
   Runge-Kutta and Rosenbrock steps preserve linear invariants exactly, so this holds to round-off
   (1e-9 relative) even at default tolerances.
-* The MODEL.md §2 sanity figure: esketamine 0.07 mg/kg/h, 70 kg.
+* The docs/model.md check figure: esketamine 0.07 mg/kg/h, 70 kg.
 """
 
 from __future__ import annotations
@@ -248,14 +248,14 @@ def test_mass_balance_otto(method, fm):
 
 
 # ------------------------------------------------------------------------------------------
-# MODEL.md §2 sanity figure
+# docs/model.md check figure
 # ------------------------------------------------------------------------------------------
 
 
 def test_esketamine_sanity_figure():
     weight = 70.0
     R = 0.07 * weight  # 4.9 mg/h
-    CL = 95.2  # L/h at 70 kg, MODEL.md §2
+    CL = 95.2  # L/h at 70 kg, Fanta 2015 / Otto 2021
     css = 1000.0 * R / CL  # ng/mL
     assert css == pytest.approx(51.5, abs=0.05)
 
@@ -267,7 +267,7 @@ def test_esketamine_sanity_figure():
         return otto2021_concentrations(p, seg, [t])["esketamine_ng_ml"][0]
 
     t90 = brentq(lambda t: conc(t) - 0.9 * css, 1.0, 48.0, xtol=1e-10)
-    assert 11.0 < t90 < 13.0  # MODEL.md: "90 % of it after ≈ 12 h" (dossier §3: 11.7 h)
+    assert 11.0 < t90 < 13.0  # docs/model.md: t90 11.7 h
 
     times = np.array([1.0, 6.0, t90, 12.0, 24.0, 48.0, 72.0, 96.0])
     df = simulate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _thread
 import copy
-import json
 import math
 import threading
 import time
@@ -16,6 +15,8 @@ from scipy import stats
 
 from septrial import _core
 from septrial.cohort import Population, available_populations
+from septrial.cohort.engine_spec import to_engine
+from septrial.spec.population import validate_population
 
 SEED = 20240501
 N_BIG = 200_000
@@ -109,7 +110,7 @@ def test_continuous_marginals_ks(big: pd.DataFrame) -> None:
         ("child_pugh_bc", 0.04),
         ("mental_illness", 0.02),
         ("consent", 0.80),
-        # logit covariates: p_ref calibrated so that the cohort prevalence is the dossier's
+        # logit covariates: p_ref calibrated so that the cohort prevalence is the published one
         ("ckd", 0.083),
         ("chf", 0.08),
         ("mi_6mo", 0.02),
@@ -274,7 +275,7 @@ def test_failing_progress_callback_cancels_and_raises() -> None:
 
 
 def test_ctrl_c_cancels_sampling() -> None:
-    sampler = _core.PopulationSampler(json.dumps(ONE_COLUMN))
+    sampler = _core.PopulationSampler(to_engine(validate_population(ONE_COLUMN)))
     t0 = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
         timer = threading.Timer(0.2, _thread.interrupt_main)
@@ -331,7 +332,8 @@ def _cov(spec: dict, name: str) -> dict:
 BAD_SPECS = {
     "unknown dependency": (
         lambda s: _cov(s, "ckd")["terms"][0].update(covariate="age_years"),
-        r"\$\.covariates\[20\]\.terms\[0\]\.covariate: unknown covariate 'age_years'",
+        r"\$\.covariates\[20\]\.terms\[0\]\.covariate: unknown covariate 'age_years' "
+        r"\(did you mean 'age_y'\?\)",
     ),
     "later dependency": (
         lambda s: _cov(s, "crrt")["if"][0].update(covariate="consent"),
@@ -339,11 +341,11 @@ BAD_SPECS = {
     ),
     "probability above 1": (
         lambda s: _cov(s, "consent").update(p=1.2),
-        r"\$\.covariates\[27\]\.p",
+        r"\$\.covariates\[27\]\.p: input should be less than or equal to 1",
     ),
     "mixture probability below 0": (
         lambda s: _cov(s, "crrt")["if"][0].update(p=-0.1),
-        r"\$\.covariates\[21\]\.if\[0\]\.p",
+        r"\$\.covariates\[21\]\.if\[0\]\.p: input should be greater than or equal to 0",
     ),
     "not positive definite": (
         lambda s: s.update(
@@ -360,7 +362,7 @@ BAD_SPECS = {
     ),
     "negative sd": (
         lambda s: _cov(s, "age_y")["base"].update(sd=-1),
-        r"\$\.covariates\[0\]\.base\.sd",
+        r"\$\.covariates\[0\]\.base\.sd: input should be greater than 0",
     ),
     "probs do not sum to 1": (
         lambda s: _cov(s, "sex").update(probs=[0.5, 0.6]),
@@ -384,11 +386,8 @@ BAD_SPECS = {
 @pytest.mark.parametrize("case", sorted(BAD_SPECS))
 def test_bad_spec_names_the_path(pop: Population, case: str) -> None:
     edit, pattern = BAD_SPECS[case]
-    spec = _spec_with(pop, edit)
-    with pytest.raises(ValueError, match=pattern):  # JSON Schema first, then the engine
-        Population(spec)
-    with pytest.raises(ValueError, match=pattern):  # the engine alone
-        _core.PopulationSampler(json.dumps(spec))
+    with pytest.raises(ValueError, match="^" + pattern):
+        Population(_spec_with(pop, edit))
 
 
 @pytest.mark.parametrize(
@@ -413,11 +412,11 @@ def test_bad_spec_names_the_path(pop: Population, case: str) -> None:
                     }
                 ]
             },
-            r"\$\.covariates\[0\]\.type: 'sex' must be categorical with levels",
+            r"\$\.covariates\[0\]\.type: 'sex' is reserved and must be categorical with levels",
         ),
         (
             {"covariates": [{"name": "a", "type": "normal", "mean": 0, "sd": 1, "mena": 1}]},
-            r"\$\.covariates\[0\]\.mena: unknown key 'mena'",
+            r"\$\.covariates\[0\]\.mena: unknown key 'mena' \(did you mean 'mean'\?\)",
         ),
         (
             {
@@ -449,15 +448,25 @@ def test_bad_spec_names_the_path(pop: Population, case: str) -> None:
         ),
     ],
 )
-def test_engine_errors_name_the_path(spec: dict, pattern: str) -> None:
-    with pytest.raises(ValueError, match=pattern):
-        _core.PopulationSampler(json.dumps(spec))
-    with pytest.raises(ValueError, match=r"\$"):
+def test_more_bad_specs_name_the_path(spec: dict, pattern: str) -> None:
+    with pytest.raises(ValueError, match="^" + pattern):
         Population(spec)
+
+
+def test_engine_errors_are_reraised_at_the_covariate_path() -> None:
+    model = validate_population(COPULA_SPEC)
+    bad = model.covariates[0].model_copy(update={"sd": -1.0})  # skips validation on purpose
+    broken = model.model_copy(update={"covariates": [bad, *model.covariates[1:]]})
+    with pytest.raises(ValueError, match=r"^\$\.covariates\[0\]: sd: must be a finite number > 0"):
+        to_engine(broken)
+    with pytest.raises(ValueError, match="^sd: "):
+        _core.Distribution.normal(0.0, -1.0)
 
 
 def test_invalid_json_and_unknown_name() -> None:
     with pytest.raises(ValueError, match="not valid JSON"):
-        _core.PopulationSampler("{not json")
+        Population.from_json("{not json")
+    with pytest.raises(ValueError, match=r"^\$\.covariates\[0\]\.p: must be a finite number"):
+        Population.from_json('{"covariates": [{"name": "u", "type": "bernoulli", "p": NaN}]}')
     with pytest.raises(ValueError, match="unknown population 'no_such_population'"):
         Population.load("no_such_population")

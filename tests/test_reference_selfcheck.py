@@ -1,12 +1,12 @@
 """Self-checks of the independent references in tests/reference (no septrial import).
 
-* The Abuhelwa 2015 closed forms (pk-dossier §6) and the Otto 2021 expm solution against
-  scipy.integrate.solve_ivp (Radau, rtol 1e-10, atol 1e-12), integrated interval by interval so
-  that no step crosses a rate change or a bolus.
-* The Eleveld 2018 implementation against the dossier's derived reference-patient table (§4.1),
+* The Abuhelwa 2015 closed forms (J Pharmacol Toxicol Methods 73:42) and the Otto 2021 expm
+  solution against scipy.integrate.solve_ivp (Radau, rtol 1e-10, atol 1e-12), integrated interval
+  by interval so that no step crosses a rate change or a bolus.
+* The Eleveld 2018 implementation against the derived reference-patient table in docs/model.md,
   to the digits shown.
-* The dossier's derived numbers (§3 expected esketamine concentrations, §4.3 propofol Css and t90,
-  §1.2/§1.3 half-lives) recomputed from the references, to the digits shown.
+* The derived check figures of docs/model.md (expected esketamine concentrations, propofol Css and
+  t90, half-lives) recomputed from the references, to the digits shown.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from reference.closed_forms import (
     slowest_rate,
 )
 from reference.eleveld import (
-    DOSSIER_TABLE,
+    ELEVELD_REFERENCE_TABLE,
     THETA,
     eleveld_engine_units,
     eleveld_parameters,
@@ -175,8 +175,8 @@ def test_otto2021_expm_matches_solve_ivp(weight_kg, fm):
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("covariates", "table"), DOSSIER_TABLE)
-def test_eleveld_matches_dossier_table(covariates, table):
+@pytest.mark.parametrize(("covariates", "table"), ELEVELD_REFERENCE_TABLE)
+def test_eleveld_matches_reference_table(covariates, table):
     got = eleveld_parameters(**covariates)
     for key, shown in table.items():
         assert abs(got[key] - float(shown)) <= shown_tolerance(shown), (key, got[key], shown)
@@ -204,7 +204,7 @@ def test_eleveld_opioid_flag_only_changes_cl_and_v3_path():
 
 
 # ------------------------------------------------------------------------------------------
-# dossier derived numbers
+# derived check figures (docs/model.md)
 # ------------------------------------------------------------------------------------------
 
 
@@ -216,7 +216,7 @@ def _shown(value, shown):
     return abs(value - float(shown)) <= shown_tolerance(shown)
 
 
-# (weight, CL multiplier, Css ng/mL, t90 h, NK Css ng/mL) from pk-dossier §3 (Otto/Fanta rows)
+# (weight, CL multiplier, Css ng/mL, t90 h, NK Css ng/mL) (docs/model.md, Otto/Fanta check figures)
 OTTO_ROWS = [
     (70.0, 1.0, "51.5", "11.7", "84.9"),
     (60.0, 1.0, "49.5", "12.8", "81.7"),
@@ -227,7 +227,7 @@ OTTO_ROWS = [
 
 
 @pytest.mark.parametrize(("weight", "mult", "css", "t90", "nk_css"), OTTO_ROWS)
-def test_dossier_expected_esketamine_concentrations(weight, mult, css, t90, nk_css):
+def test_derived_expected_esketamine_concentrations(weight, mult, css, t90, nk_css):
     p = otto2021_individual(weight, ICU_CL_mult=mult)
     R = 0.07 * weight
     seg = [Rate(0.0, R)]
@@ -243,7 +243,7 @@ def test_dossier_expected_esketamine_concentrations(weight, mult, css, t90, nk_c
     assert late["norketamine_ng_ml"][0] == pytest.approx(nk_calc, rel=1e-9)
 
 
-def test_dossier_otto_24h_and_norketamine_t90():
+def test_derived_otto_24h_and_norketamine_t90():
     p = otto2021_individual(70.0)
     seg = [Rate(0.0, 4.9)]
     assert _shown(otto2021_concentrations(p, seg, [24.0])["esketamine_ng_ml"][0], "49.9")
@@ -256,10 +256,10 @@ def _half_lives(p):
     return sorted(math.log(2.0) / lam for lam in -np.linalg.eigvals(mammillary_matrix(p)).real)
 
 
-def test_dossier_half_lives():
+def test_derived_half_lives():
     fanta = {"V1": 133.0, "V2": 187.0, "V3": 98.8, "CL": 95.2, "Q2": 23.2, "Q3": 157.0}
     t = _half_lives(fanta)
-    # the dossier prints 0.22 for the first; the eigenvalue gives 0.2150 (reported upstream)
+    # 0.22 h is sometimes quoted for the first; the eigenvalue gives 0.2150
     assert t[0] == pytest.approx(0.215, abs=0.001)
     assert _shown(t[1], "1.49")
     assert _shown(t[2], "7.37")
@@ -270,7 +270,7 @@ def test_dossier_half_lives():
     assert _shown(t[1], "5.1")
 
 
-def test_dossier_propofol_eleveld_css_and_t90():
+def test_derived_propofol_eleveld_css_and_t90():
     p = eleveld_engine_units(age_y=50.0, weight_kg=70.0, height_cm=170.0, sex="male", opioids=True)
     R = 2.0 * 70.0
     css = R / p["CL"]

@@ -113,8 +113,8 @@ def test_criteria_added_from_python_as_callables(scenario):
         scenario.with_criteria("bmi > 30")
 
 
-def test_ventilation_share_of_the_frame_matches_the_dossier(scenario):
-    """About 62 % ventilated >= 24 h at screening (cohort-dossier §2, Cao 2021), and any invasive
+def test_ventilation_share_of_the_frame_matches_the_cohorts(scenario):
+    """About 62 % ventilated >= 24 h at screening (Chinese septic cohorts, Cao 2021), any invasive
     ventilation in 0.75-0.78 of patients (CUB-Rea, §8); 3000 admissions: SE about 0.009."""
     f = sample_frame(scenario, 3000, seed=31)
     t = f.table[f.alive]

@@ -16,13 +16,15 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from septrial.plotting.funnel import plot_exclusions, plot_funnel  # noqa: E402
+from septrial.protocol import cohort_covariates
 from septrial.screening import (  # noqa: E402
-    COHORT_COVARIATES,
     Criterion,
     funnel_order,
     load_criteria_set,
     screen_table,
 )
+
+COHORT_COVARIATES = cohort_covariates()
 
 ROOT = Path(__file__).resolve().parents[1]
 CRITERIA_FILE = ROOT / "scenarios" / "criteria" / "nct04843982.json"

@@ -8,14 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from septrial.protocol import cohort_covariates
 from septrial.screening import (
-    COHORT_COVARIATES,
     Criterion,
     LintFinding,
     lint_criteria,
     load_criteria_set,
     parse_covariates,
 )
+
+COHORT_COVARIATES = cohort_covariates()
 
 CRITERIA_FILE = Path(__file__).resolve().parents[1] / "scenarios" / "criteria" / "nct04843982.json"
 

@@ -8,17 +8,20 @@ import json
 import math
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 
 import septrial
+from septrial import _core
 from septrial.cli import main as cli_main
 from septrial.resources import available, bundled_path
-from septrial.scenario import Scenario, available_scenarios
+from septrial.scenario import Scenario, available_scenarios, read_scenario
 from septrial.spec import schema as schema_module
 from septrial.spec.base import load_json, validate_spec
 from septrial.spec.criteria import CriteriaFile
+from septrial.spec.endpoints import ENDPOINT_KINDS
 from septrial.study import Study
 
 REPO = Path(__file__).resolve().parents[1]
@@ -278,3 +281,20 @@ def test_nan_defaults_never_reach_the_engine():
     study = Study(Scenario.load("nct04843982"))
     assert study.engine.n_states > 0
     assert not math.isnan(Scenario.load("nct04843982").journey.t_icu_median_h)
+
+
+@pytest.mark.parametrize("name", available_scenarios())
+def test_bundled_scenarios_are_valid_against_the_generated_schema(name):
+    """The generated schema describes what the models accept (as an editor would check it)."""
+    data, _ = read_scenario(name)
+    jsonschema.Draft202012Validator(schema_module.schema("scenario")).validate(data)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema_module.schema("scenario")).validate(
+            {**data, "withdrawal_rate": 2.0}
+        )
+
+
+def test_endpoint_kinds_are_the_engines():
+    """One list: each engine endpoint kind has exactly one typed model, and vice versa."""
+    tags = [m.model_fields["kind"].annotation.__args__[0] for m in ENDPOINT_KINDS]
+    assert sorted(tags) == sorted(_core.endpoint_kinds())

@@ -352,3 +352,29 @@ def test_binomial_ci_rejects_bad_input() -> None:
         binomial_ci(0, 0)
     with pytest.raises(ValueError, match="level=95"):
         binomial_ci(1, 10, level=95)
+
+
+def test_a_new_analysis_needs_only_its_registry_entry(monkeypatch):
+    """A test registered in ANALYSIS_TESTS runs in analyse_arms and in pool power with no other
+    code: Student's t (equal variances) agrees with Welch's on equal-variance data."""
+    from scipy import stats as st
+
+    from septrial.stats import analyses, pool_power
+
+    def student(control, treated, *, alternative="two-sided", level=0.95):
+        res = st.ttest_ind(treated, control, equal_var=True, alternative=alternative)
+        diff = float(np.mean(treated) - np.mean(control))
+        return analyses.AnalysisResult(
+            "student", diff, np.nan, np.nan, float(res.pvalue), len(control), len(treated), "d"
+        )
+
+    entry = analyses.AnalysisTest("student", "continuous", student, "difference in means")
+    monkeypatch.setitem(analyses.ANALYSIS_TESTS, "student", entry)
+    monkeypatch.setitem(analyses.OUTCOME_KIND, "student", "continuous")
+    monkeypatch.setitem(analyses.TESTS, "student", student)
+    rng = np.random.default_rng(5)
+    c, t = rng.normal(0, 1, 400), rng.normal(0.4, 1, 400)
+    assert analyses.analyse_arms("student", c, t).p_value < 0.01
+    a = pool_power.power_from_pools(c, t, [20, 40], 150, test="student", seed=3)
+    b = pool_power.power_from_pools(c, t, [20, 40], 150, test="welch", seed=3)
+    assert np.abs(a["power"].to_numpy() - b["power"].to_numpy()).max() <= 0.03

@@ -136,6 +136,19 @@ void bind_simulation(py::module_& m) {
       .def_readwrite("end_h", &InfusionDose::end_h)
       .def_readwrite("rate", &InfusionDose::rate)
       .def_readwrite("per_kg", &InfusionDose::per_kg);
+  using septrial::SolverOptions;
+  using septrial::bindings::enum_getter;
+  using septrial::bindings::enum_setter;
+  m.def(
+      "solver_methods", [] { return septrial::bindings::enum_labels(septrial::method_names()); },
+      "Solver methods of the engine.");
+  py::class_<SolverOptions>(m, "SolverOptions")
+      .def(py::init<>())
+      .def_property("method", enum_getter(&SolverOptions::method, septrial::method_names()),
+                    enum_setter(&SolverOptions::method, septrial::method_names(), "method"))
+      .def_readwrite("rtol", &SolverOptions::rtol)
+      .def_readwrite("atol", &SolverOptions::atol)
+      .def_readwrite("max_steps", &SolverOptions::max_steps);
   py::class_<Regimen>(m, "Regimen")
       .def(py::init<>())
       .def_readwrite("boluses", &Regimen::boluses)

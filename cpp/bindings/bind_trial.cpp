@@ -11,6 +11,9 @@
 namespace py = pybind11;
 using septrial::bindings::Array;
 using septrial::bindings::covariates_from;
+using septrial::bindings::enum_getter;
+using septrial::bindings::enum_labels;
+using septrial::bindings::enum_setter;
 
 namespace {
 
@@ -22,18 +25,12 @@ py::list status_list(const std::vector<septrial::SolveStatus>& status) {
   return out;
 }
 
-template <class Enum>
-void enum_from_names(py::module_& m, const char* name,
-                     const std::vector<std::pair<std::string, Enum>>& names) {
-  py::enum_<Enum> e(m, name);
-  for (const auto& [label, value] : names) e.value(label.c_str(), value);
-}
-
 void bind_specs(py::module_& m) {
   using namespace septrial;
-  enum_from_names(m, "Anchor", anchor_names());
-  enum_from_names(m, "EndpointKind", endpoint_kind_names());
-  enum_from_names(m, "SolverMethod", method_names());
+  m.def("anchor_names", [] { return enum_labels(anchor_names()); }, "Journey events a dose can follow.");
+  m.def(
+      "endpoint_kinds", [] { return enum_labels(endpoint_kind_names()); },
+      "Endpoint kinds the engine reduces.");
 
   py::class_<DoseRule>(m, "DoseRule", "A protocol dose placed relative to a journey event.")
       .def(py::init<>())
@@ -41,7 +38,8 @@ void bind_specs(py::module_& m) {
       .def_readwrite("bolus", &DoseRule::bolus)
       .def_readwrite("amount", &DoseRule::amount)
       .def_readwrite("per_kg", &DoseRule::per_kg)
-      .def_readwrite("anchor", &DoseRule::anchor)
+      .def_property("anchor", enum_getter(&DoseRule::anchor, anchor_names()),
+                    enum_setter(&DoseRule::anchor, anchor_names(), "anchor"))
       .def_readwrite("start_h", &DoseRule::start_h)
       .def_readwrite("duration_h", &DoseRule::duration_h)
       .def_readwrite("while_ventilated", &DoseRule::while_ventilated);
@@ -53,7 +51,8 @@ void bind_specs(py::module_& m) {
   py::class_<EndpointSpec>(m, "EndpointSpec")
       .def(py::init<>())
       .def_readwrite("name", &EndpointSpec::name)
-      .def_readwrite("kind", &EndpointSpec::kind)
+      .def_property("kind", enum_getter(&EndpointSpec::kind, endpoint_kind_names()),
+                    enum_setter(&EndpointSpec::kind, endpoint_kind_names(), "kind"))
       .def_readwrite("observable", &EndpointSpec::observable)
       .def_readwrite("time_h", &EndpointSpec::time_h)
       .def_readwrite("baseline_h", &EndpointSpec::baseline_h)
@@ -84,12 +83,6 @@ void bind_specs(py::module_& m) {
       .def_readwrite("sepsis3_min_acute_sofa", &JourneySpec::sepsis3_min_acute_sofa)
       .def_readwrite("max_attempts", &JourneySpec::max_attempts)
       .def_readwrite("ventilation", &JourneySpec::ventilation);
-  py::class_<SolverOptions>(m, "SolverOptions")
-      .def(py::init<>())
-      .def_readwrite("method", &SolverOptions::method)
-      .def_readwrite("rtol", &SolverOptions::rtol)
-      .def_readwrite("atol", &SolverOptions::atol)
-      .def_readwrite("max_steps", &SolverOptions::max_steps);
   py::class_<TrialSpec>(m, "TrialSpec", "Everything the trial engine needs, as typed data.")
       .def(py::init<>())
       .def_readwrite("model", &TrialSpec::model)

@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "septrial/covariates.hpp"
@@ -30,6 +32,40 @@ inline py::array_t<double> to_numpy(std::vector<double>&& v, std::vector<py::ssi
 
 inline std::vector<double> to_vector(const Array& a) {
   return std::vector<double>(a.data(), a.data() + a.size());
+}
+
+/// Labels of an engine name table (the one list of an enum's names).
+template <class Enum>
+std::vector<std::string> enum_labels(const std::vector<std::pair<std::string, Enum>>& names) {
+  std::vector<std::string> out;
+  for (const auto& kv : names) out.push_back(kv.first);
+  return out;
+}
+
+/// An enum field read as its label.
+template <class T, class Enum>
+auto enum_getter(Enum T::* field, const std::vector<std::pair<std::string, Enum>>& names) {
+  return [field, &names](const T& self) {
+    for (const auto& [label, value] : names)
+      if (value == self.*field) return label;
+    return std::string("?");
+  };
+}
+
+/// An enum field set from its label; ValueError naming `what` and the allowed labels otherwise.
+template <class T, class Enum>
+auto enum_setter(Enum T::* field, const std::vector<std::pair<std::string, Enum>>& names, const char* what) {
+  return [field, &names, what](T& self, const std::string& label) {
+    std::string allowed;
+    for (const auto& [name, value] : names) {
+      if (name == label) {
+        self.*field = value;
+        return;
+      }
+      allowed += (allowed.empty() ? "" : ", ") + name;
+    }
+    throw InputError(what, "unknown value '" + label + "'; allowed: " + allowed);
+  };
 }
 
 /// Patients' covariates from named columns (septrial::covariate_names(), one array each).

@@ -62,20 +62,22 @@ double param(const ModuleSpec& spec, const std::vector<double>& p, const std::st
 void add_icu_clearance_parameters(ModuleSpec& spec) {
   spec.parameters.push_back(
       positive("ICU_CL_mult", 1.0, "1",
-               "[A] ICU multiplier on esketamine clearance; scenario range 0.5-1.3 "
-               "(pk-dossier §2, derived from liver-flow and CYP sensitivity, not estimated)"));
+               "[A] ICU multiplier on esketamine clearance; scenario range 0.5-1.3, our bracket for how "
+               "changes in liver blood flow and CYP activity in sepsis could move S-ketamine clearance; "
+               "no esketamine PK study in sepsis exists, so this is not an estimate (docs/model.md)"));
   spec.parameters.push_back(nonnegative("omega2_ICU_CL", 0.0, "1",
                                         "[A] extra log-normal variance on ICU_CL_mult; 0.148 = CV 40% as in "
                                         "Flint 2017 (PICU); 0 = off"));
   spec.random_effects.push_back({"ICU_CL_mult", "omega2_ICU_CL"});
   auto e = fraction("E_il6_CL", 0.0,
                     "[A] inflammation -> clearance coupling: CL x (1 - E_il6_CL IL6/(IL6 + IL6_50_CL)); "
-                    "0 = off (midazolam/CYP3A evidence, pk-dossier §2)");
+                    "0 = off; by analogy with CYP3A substrates such as midazolam, whose clearance falls with "
+                    "inflammation (Vet 2016, Am J Respir Crit Care Med 194:58)");
   spec.parameters.push_back(e);
   spec.parameters.push_back(
       positive("IL6_50_CL", 300.0, "pg/mL",
                "[A] IL-6 giving half the coupling effect (adult COVID ICU: IL-6 116->300 "
-               "pg/mL lowered midazolam CL 24%, pk-dossier §2)"));
+               "pg/mL went with a 24% lower midazolam CL; Smeets 2022, Clin Pharmacokinet)"));
 }
 
 IcuClearance icu_clearance(const ModuleSpec& spec, const std::vector<double>& p) {

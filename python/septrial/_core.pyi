@@ -84,6 +84,16 @@ class Regimen:
     infusions: list[InfusionDose]
     def __init__(self) -> None: ...
 
+def solver_methods() -> list[str]:
+    """Solver methods of the engine."""
+
+class SolverOptions:
+    method: str
+    rtol: float
+    atol: float
+    max_steps: int
+    def __init__(self) -> None: ...
+
 def simulate(
     model: str,
     covariates: dict[str, npt.ArrayLike],
@@ -118,48 +128,11 @@ def structural_parameters(
 def check_parameter_values(model: str, index: int, values: npt.ArrayLike, field: str) -> None:
     """Raises ValueError naming field.name for a value out of range."""
 
-class Anchor:
-    infection: ClassVar[Anchor]
-    icu: ClassVar[Anchor]
-    screening: ClassVar[Anchor]
-    randomisation: ClassVar[Anchor]
-    __members__: ClassVar[dict[str, Anchor]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
+def anchor_names() -> list[str]:
+    """Journey events a dose can follow."""
 
-class EndpointKind:
-    value: ClassVar[EndpointKind]  # the endpoint kind "value" (shadows the enum property)
-    change: ClassVar[EndpointKind]
-    log_ratio: ClassVar[EndpointKind]
-    auc: ClassVar[EndpointKind]
-    min: ClassVar[EndpointKind]
-    max: ClassVar[EndpointKind]
-    time_to: ClassVar[EndpointKind]
-    event_by: ClassVar[EndpointKind]
-    __members__: ClassVar[dict[str, EndpointKind]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-
-class SolverMethod:
-    dopri5: ClassVar[SolverMethod]
-    rosenbrock4: ClassVar[SolverMethod]
-    exact: ClassVar[SolverMethod]
-    __members__: ClassVar[dict[str, SolverMethod]]
-    def __init__(self, value: int) -> None: ...
-    def __index__(self, /) -> int: ...
-    def __int__(self, /) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
+def endpoint_kinds() -> list[str]:
+    """Endpoint kinds the engine reduces."""
 
 class DoseRule:
     """A protocol dose placed relative to a journey event."""
@@ -168,7 +141,7 @@ class DoseRule:
     bolus: bool
     amount: float
     per_kg: bool
-    anchor: Anchor
+    anchor: str
     start_h: float
     duration_h: float
     while_ventilated: bool
@@ -182,7 +155,7 @@ class ArmSpec:
 
 class EndpointSpec:
     name: str
-    kind: EndpointKind
+    kind: str
     observable: str
     time_h: float
     baseline_h: float
@@ -219,13 +192,6 @@ class JourneySpec:
     ventilation: VentilationSpec
     def __init__(self) -> None: ...
 
-class SolverOptions:
-    method: SolverMethod
-    rtol: float
-    atol: float
-    max_steps: int
-    def __init__(self) -> None: ...
-
 class TrialSpec:
     """Everything the trial engine needs, as typed data."""
 
@@ -251,13 +217,184 @@ class _ScreenQuantity(TypedDict):
 def screen_quantities() -> list[_ScreenQuantity]:
     """The fixed columns of the screening table (phase A), with unit, kind and range."""
 
+class ValueKind:
+    """How a column stores a value: real, 0/1 or level index."""
+
+    continuous: ClassVar[ValueKind]
+    boolean: ClassVar[ValueKind]
+    categorical: ClassVar[ValueKind]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class DistType:
+    """The form of a distribution (the spec's `type`)."""
+
+    normal: ClassVar[DistType]
+    lognormal: ClassVar[DistType]
+    truncated: ClassVar[DistType]
+    categorical: ClassVar[DistType]
+    bernoulli: ClassVar[DistType]
+    bernoulli_logit: ClassVar[DistType]
+    bernoulli_mixture: ClassVar[DistType]
+    empirical: ClassVar[DistType]
+    empirical_cdf: ClassVar[DistType]
+    stratified: ClassVar[DistType]
+    derived: ClassVar[DistType]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class Formula:
+    """The formula of a derived covariate."""
+
+    male: ClassVar[Formula]
+    bmi: ClassVar[Formula]
+    weight_from_bmi: ClassVar[Formula]
+    ffm_janmahasatian: ClassVar[Formula]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class Condition:
+    """A test on an earlier column of the same row (by index)."""
+
+    @staticmethod
+    def is_true(covariate: int) -> Condition:
+        """The (boolean) column is nonzero."""
+
+    @staticmethod
+    def equals(covariate: int, value: float) -> Condition:
+        """The column equals value (a number, 0/1 or a level index)."""
+
+    @staticmethod
+    def range(covariate: int, min: float, max: float) -> Condition:
+        """min <= column < max (either bound may be infinite)."""
+
+    @property
+    def covariate(self) -> int:
+        """Index of the column tested."""
+
+class LogitTerm:
+    """One term of a bernoulli_logit linear predictor."""
+
+    @staticmethod
+    def slope(covariate: int, odds_ratio: float, per: float, ref: float) -> LogitTerm:
+        """ln(odds_ratio) * (x - ref) / per for a continuous or 0/1 column."""
+
+    @staticmethod
+    def indicator_of(covariate: int, level: float, odds_ratio: float) -> LogitTerm:
+        """ln(odds_ratio) * (x == level) for a categorical column."""
+
+    @property
+    def coef(self) -> float:
+        """The coefficient on the logit scale."""
+
+class MixtureTerm:
+    """An independent cause of a bernoulli_mixture."""
+
+    def __init__(self, when: Condition, p: float) -> None: ...
+    @property
+    def p(self) -> float:
+        """Probability that the cause fires."""
+
+class Distribution:
+    """A covariate distribution built by one of the static factories (resolved column and level
+    indices; the spec rules are checked in Python). Bad arguments raise ValueError naming them."""
+
+    @staticmethod
+    def normal(mean: float, sd: float) -> Distribution: ...
+    @staticmethod
+    def lognormal(meanlog: float, sdlog: float) -> Distribution: ...
+    @staticmethod
+    def truncated(base: Distribution, lower: float, upper: float) -> Distribution:
+        """Exact truncation of a normal or lognormal base (infinite bound = none)."""
+
+    @staticmethod
+    def categorical(levels: Sequence[str], probs: Sequence[float]) -> Distribution: ...
+    @staticmethod
+    def bernoulli(p: float) -> Distribution: ...
+    @staticmethod
+    def bernoulli_logit(p_ref: float, terms: Sequence[LogitTerm]) -> Distribution: ...
+    @staticmethod
+    def bernoulli_mixture(base: float, causes: Sequence[MixtureTerm]) -> Distribution: ...
+    @staticmethod
+    def empirical(values: Sequence[float], weights: Sequence[float]) -> Distribution:
+        """Discrete draw from values; equal weights when weights is empty."""
+
+    @staticmethod
+    def empirical_cdf(values: Sequence[float], cdf: Sequence[float]) -> Distribution: ...
+    @staticmethod
+    def stratified(by: int, strata: Sequence[Distribution]) -> Distribution:
+        """strata[k] applies when column `by` has code k."""
+
+    @staticmethod
+    def derived(formula: Formula, inputs: Sequence[int]) -> Distribution:
+        """A formula of earlier columns (see Formula for the inputs each needs)."""
+
+    @property
+    def type(self) -> DistType:
+        """The form of the distribution."""
+
+    @property
+    def kind(self) -> ValueKind:
+        """The kind of value it gives."""
+
+    @property
+    def levels(self) -> list[str]:
+        """Level names (categorical values only)."""
+
+class CovariateSpec:
+    """A named column: a distribution plus only_if conditions."""
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        dist: Distribution,
+        only_if: Sequence[Condition],
+        otherwise: float,
+    ) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+class CorrelationSpec:
+    """A Gaussian copula between continuous columns."""
+
+    def __init__(self, variables: Sequence[int], matrix: npt.ArrayLike) -> None: ...
+    @property
+    def variables(self) -> list[int]: ...
+    @property
+    def cholesky(self) -> _Float64Array:
+        """Lower Cholesky factor L (matrix = L L^T)."""
+
+class PopulationSpec:
+    """Covariates in sampling order plus an optional copula."""
+
+    def __init__(
+        self,
+        name: str,
+        covariates: Sequence[CovariateSpec],
+        correlation: CorrelationSpec | None = None,
+    ) -> None: ...
+    @property
+    def name(self) -> str: ...
+
 class PopulationSampler:
-    """Baseline-covariate sampler built from a population spec (JSON text).
+    """Baseline-covariate sampler built from a PopulationSpec.
 
     Patient i's row depends only on (seed, first_index + i), whatever the thread count.
     """
 
-    def __init__(self, spec_json: str) -> None: ...
+    def __init__(self, spec: PopulationSpec) -> None: ...
     @property
     def name(self) -> str: ...
     @property

@@ -2,7 +2,7 @@
 
 - :func:`power_curve`: power against patients per arm, by resampling large per-arm pools
   (``method="pool"``: fast) or by simulating every trial anew (``method="fresh"``: exact).
-- :func:`power_grid`: the same across drug-effect assumptions (IC50 x I_max, MODEL.md §6).
+- :func:`power_grid`: the same across drug-effect assumptions (IC50 x I_max; docs/model.md).
 - :func:`assurance`: power averaged over a prior on those assumptions, the null included.
 """
 

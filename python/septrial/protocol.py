@@ -16,7 +16,13 @@ from septrial.screening.criteria import CriteriaSet, load_criteria_set
 from septrial.screening.lint import LintFinding, lint_criteria
 from septrial.spec.base import SpecError, did_you_mean, load_json
 
-__all__ = ["SCREENING_QUANTITIES", "criteria_of", "population_of", "protocol_findings"]
+__all__ = [
+    "SCREENING_QUANTITIES",
+    "cohort_covariates",
+    "criteria_of",
+    "population_of",
+    "protocol_findings",
+]
 
 
 def _screening_quantities() -> dict[str, dict[str, Any]]:
@@ -36,6 +42,12 @@ def _screening_quantities() -> dict[str, dict[str, Any]]:
 
 #: Quantities of the simulated patient at screening, usable in criteria.
 SCREENING_QUANTITIES: dict[str, dict[str, Any]] = _screening_quantities()
+
+
+def cohort_covariates(population: str = "septic_icu_china") -> dict[str, dict[str, Any]]:
+    """What criteria can read about a patient: the population's columns (with their kinds) and
+    the simulated patient's quantities at screening."""
+    return {**Population.load(population).kinds, **SCREENING_QUANTITIES}
 
 
 def population_of(scenario) -> Population:

@@ -34,7 +34,7 @@ def _dose_rules(doses, path: str) -> list[_core.DoseRule]:
             r.bolus = isinstance(dose, ProtocolBolus)
             r.amount = dose.dose if r.bolus else part.rate
             r.per_kg = dose.per_kg
-            r.anchor = _core.Anchor.__members__[dose.anchor]
+            r.anchor = dose.anchor
             r.start_h = dose.time_h if r.bolus else part.start_h
             r.duration_h = math.inf if r.bolus or part.duration_h is None else part.duration_h
             r.while_ventilated = dose.while_ventilated

@@ -1,14 +1,14 @@
 """Closed-form and matrix-exponential references for linear PK models (numpy/scipy only).
 
 * :func:`one_cmt`, :func:`two_cmt`, :func:`three_cmt`: the ADVAN-style analytical solutions of
-  Abuhelwa, Foster & Upton 2015 (J Pharmacol Toxicol Methods 73:42) exactly as written in
-  pk-dossier §6: amounts after an interval of length ``t`` with a constant zero-order input ``R``
+  Abuhelwa, Foster & Upton 2015 (J Pharmacol Toxicol Methods 73:42) as written in the
+  paper: amounts after an interval of length ``t`` with a constant zero-order input ``R``
   (mg/h) into the central compartment, starting from arbitrary amounts.
 * :func:`amounts_piecewise`: chains those intervals for piecewise-constant rates (:class:`Rate`)
   and instantaneous boluses (:class:`Dose`, added to A1 at its time) and evaluates at requested
   times.
 * :func:`otto2021_matrix` + :func:`linear_piecewise`: the Otto 2021 esketamine + norketamine
-  5-state linear system (MODEL.md §2) solved with ``scipy.linalg.expm`` of the augmented matrix
+  5-state linear system (docs/model.md) solved with ``scipy.linalg.expm`` of the augmented matrix
   ``[[A, b R], [0, 0]]`` on each constant-rate interval.
 
 Units: mg, L, h, L/h. Micro constants k10 = CL/V1, k12 = Q2/V1, k21 = Q2/V2, k13 = Q3/V1,
@@ -48,7 +48,7 @@ class Dose:
 Segment = Rate | Dose
 
 # --------------------------------------------------------------------------------------------
-# single-interval closed forms (pk-dossier §6)
+# single-interval closed forms (Abuhelwa 2015)
 # --------------------------------------------------------------------------------------------
 
 
@@ -346,10 +346,10 @@ def linear_piecewise(
 
 
 # --------------------------------------------------------------------------------------------
-# Otto 2021 esketamine + norketamine (MODEL.md §2)
+# Otto 2021 esketamine + norketamine (Eur J Clin Pharmacol 77:1181)
 # --------------------------------------------------------------------------------------------
 
-#: MODEL.md §2 typical values for a 70 kg adult (L, L/h; fm dimensionless).
+#: Otto 2021 / Fanta 2015 typical values for a 70 kg adult (L, L/h; fm dimensionless).
 OTTO2021_TYPICAL = {
     "V1": 133.0,
     "V2": 187.0,

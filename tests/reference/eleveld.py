@@ -1,7 +1,7 @@
-"""Independent implementation of the Eleveld 2018 propofol covariate model (pk-dossier §4.1).
+"""Independent implementation of the Eleveld 2018 propofol covariate model (Br J Anaesth 120:942).
 
 Arterial sampling (no venous corrections), opioid co-medication as a flag. Written from the
-dossier's formulas only; returns typical (η = 0) individual parameters.
+published equations only (as coded in cran/tci); returns typical (η = 0) individual parameters.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def fsig(x: float, e50: float, lam: float) -> float:
 
 
 def ffm_kg(age_y: float, weight_kg: float, height_cm: float, sex: str) -> float:
-    """Fat-free mass (Al-Sallami), as in pk-dossier §4.1."""
+    """Fat-free mass (Al-Sallami), as used by Eleveld 2018."""
     bmi = weight_kg / (height_cm / 100.0) ** 2
     if sex == "male":
         return (
@@ -126,9 +126,10 @@ def eleveld_engine_units(**covariates) -> dict[str, float]:
     }
 
 
-#: pk-dossier §4.1 derived reference-patient table, as printed (strings keep the shown digits).
+#: Reference-patient table derived from the Eleveld 2018 equations and printed in docs/model.md
+#: (strings keep the shown digits).
 #: Height of the 50-y 70-kg male is not printed; 170 cm is assumed (the FFM reference height).
-DOSSIER_TABLE = [
+ELEVELD_REFERENCE_TABLE = [
     (
         {"age_y": 35.0, "weight_kg": 70.0, "height_cm": 170.0, "sex": "male", "opioids": False},
         {"V1": "6.28", "V2": "25.5", "V3": "273", "CL": "1.79", "Q2": "1.83", "Q3": "1.11"},

@@ -1,68 +1,38 @@
-// Covariate distributions described as data (JSON) for the population sampler.
+// Covariate distributions of the population sampler, as plain data built by small factories.
 //
 // Every distribution turns one uniform u in (0, 1) (or, inside a Gaussian copula, one standard
 // normal z) into a value, possibly depending on covariates sampled earlier in the same row. Each
 // covariate consumes exactly one uniform whatever its type or branch, so changing one covariate's
 // parameters leaves every other covariate of the same (seed, patient) unchanged.
 //
-// JSON forms (`type` selects the form; all numbers are plain JSON numbers):
-//   normal         {mean, sd}                                   sd > 0
-//   lognormal      {median | meanlog, sdlog}                    median > 0, sdlog > 0
-//   truncated      {base: normal|lognormal, lower, upper}       exact inverse-CDF truncation;
-//                                                               one bound may be omitted
-//   categorical    {levels: [str...], probs: [p...]}            value = level index
-//   bernoulli      {p}
-//   bernoulli_logit {p_ref, terms: [{covariate, odds_ratio, per = 1, ref = 0} |
-//                                   {covariate, equals: level, odds_ratio}], target_prevalence?}
-//                  logit P = logit(p_ref) + sum ln(OR) * (x - ref) / per; a boolean covariate
-//                  enters as 0/1, a categorical one as the indicator (x == level). p_ref is the
-//                  probability at the reference values; target_prevalence is documentation (the
-//                  cohort prevalence p_ref was calibrated to), not used for sampling
-//   bernoulli_mixture {base, if: [{<condition>, p}]}
-//                  P = 1 - (1 - base) * prod over conditions that hold of (1 - p_k): independent
-//                  causes, e.g. "all transplant patients, half of autoimmune ones, plus 0.01"
-//   empirical      {values: [x...], weights: [w...]}           discrete draw; weights optional
-//   empirical_cdf  {values: [x...], cdf: [F...]}               linear interpolation of the CDF
-//   stratified     {by: covariate, strata: {level: <dist>, ...}}  one distribution per level of
-//                  a categorical covariate ("true"/"false" for a boolean one)
-//   derived        {formula: male | bmi | weight_from_bmi | ffm_janmahasatian}  (top level only)
-// A condition is {covariate} (boolean covariate is true), {covariate, equals: value} or
-// {covariate, min, max} (min <= x < max, either bound optional).
-// Every object may also carry the metadata keys "source" (string), "assumption" (bool), "note".
+// The spec language (JSON, names, defaults, every user-facing rule) lives in Python
+// (septrial.spec.population); the factories below take resolved values (covariate indices, level
+// indices), precompute what sampling needs and check only the invariants the evaluation relies on,
+// throwing InputError naming the offending argument.
+//   normal(mean, sd)                        sd > 0
+//   lognormal(meanlog, sdlog)               sdlog > 0
+//   truncated(base, lower, upper)           exact inverse-CDF truncation of a normal/lognormal base
+//   categorical(levels, probs)              value = level index
+//   bernoulli(p)
+//   bernoulli_logit(p_ref, terms)           logit P = logit(p_ref) + sum of the terms
+//   bernoulli_mixture(base, causes)         P = 1 - (1 - base) * prod over causes that hold (1 - p_k)
+//   empirical(values, weights)              discrete draw
+//   empirical_cdf(values, cdf)              linear interpolation of the CDF
+//   stratified(by, strata)                  one distribution per code of an earlier covariate
+//   derived(formula, inputs)                a formula of earlier covariates (top level only)
 #pragma once
 
 #include <cstddef>
 #include <limits>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 namespace septrial {
 
-/// Throws InputError(path, message) (errors.hpp): the message starts with the JSON path of the
-/// offending field; the bindings turn it into ValueError.
-[[noreturn]] void throw_spec_error(const std::string& path, const std::string& message);
-
 /// How a covariate is stored in a numeric row: a real number, 0/1, or a level index.
 enum class ValueKind : int { Continuous = 0, Boolean = 1, Categorical = 2 };
 
 const char* value_kind_name(ValueKind kind);
-
-/// What later covariates can see of an earlier one while a spec is being parsed.
-struct CovariateInfo {
-  std::string name;
-  ValueKind kind = ValueKind::Continuous;
-  std::vector<std::string> levels;  // categorical only
-};
-
-/// Name resolution for dependencies: only covariates listed before the current one are visible.
-struct ParseScope {
-  std::vector<CovariateInfo> earlier;  // covariates before the one being parsed
-  std::vector<std::string> all_names;  // every covariate name in the spec (for clearer errors)
-  std::vector<std::string> all_paths;  // JSON path of each entry in all_names
-  /// Index of an earlier covariate; throws naming `path` if unknown or defined later.
-  std::size_t resolve(const std::string& name, const std::string& path) const;
-};
 
 /// A test on an earlier covariate of the same row.
 struct Condition {
@@ -73,6 +43,11 @@ struct Condition {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool holds(const double* row) const;
+
+  static Condition is_true(std::size_t covariate);
+  static Condition equals(std::size_t covariate, double value);
+  /// min <= x < max; either bound may be infinite.
+  static Condition range(std::size_t covariate, double min, double max);
 };
 
 struct LogitTerm {
@@ -81,6 +56,11 @@ struct LogitTerm {
   double level = 0.0;
   double coef = 0.0;  // ln(OR) / per
   double ref = 0.0;
+
+  /// ln(odds_ratio) * (x - ref) / per for a continuous or boolean (0/1) covariate.
+  static LogitTerm slope(std::size_t covariate, double odds_ratio, double per, double ref);
+  /// ln(odds_ratio) * (x == level) for a categorical covariate (level index).
+  static LogitTerm indicator_of(std::size_t covariate, double level, double odds_ratio);
 };
 
 struct MixtureTerm {
@@ -104,7 +84,7 @@ enum class DistType {
 
 enum class Formula { Male, Bmi, WeightFromBmi, FfmJanmahasatian };
 
-/// A parsed, validated distribution. Plain data plus two evaluation functions.
+/// A distribution: plain data plus two evaluation functions. Build it with the factories.
 struct Distribution {
   DistType type = DistType::Normal;
   ValueKind kind = ValueKind::Continuous;
@@ -131,26 +111,33 @@ struct Distribution {
   Formula formula = Formula::Male;
   std::vector<std::size_t> inputs;
 
+  static Distribution normal(double mean, double sd);
+  static Distribution lognormal(double meanlog, double sdlog);
+  /// `base` is normal or lognormal; an omitted bound is infinite (lower >= 0 on a log scale).
+  static Distribution truncated(const Distribution& base, double lower, double upper);
+  /// probs are normalised into cumulative probabilities (the last one is exactly 1).
+  static Distribution categorical(std::vector<std::string> levels, const std::vector<double>& probs);
+  static Distribution bernoulli(double p);
+  static Distribution bernoulli_logit(double p_ref, std::vector<LogitTerm> terms);
+  static Distribution bernoulli_mixture(double base, std::vector<MixtureTerm> causes);
+  /// Equal weights when `weights` is empty.
+  static Distribution empirical(std::vector<double> values, const std::vector<double>& weights);
+  static Distribution empirical_cdf(std::vector<double> values, std::vector<double> cdf);
+  /// strata[k] applies when covariate `by` has code k (false = 0, true = 1 for a boolean).
+  static Distribution stratified(std::size_t by, std::vector<Distribution> strata);
+  /// inputs: male: sex; bmi: weight_kg, height_cm; weight_from_bmi: bmi, height_cm;
+  /// ffm_janmahasatian: age_y, sex or male, weight_kg, bmi.
+  static Distribution derived(Formula formula, std::vector<std::size_t> inputs);
+
   /// Value for a uniform u in (0, 1); `row` holds the earlier covariates of the same patient.
   double from_uniform(double u, const double* row) const;
   /// Value for a standard normal z (copula members; continuous distributions only).
   double from_normal(double z, const double* row) const;
   /// True for distributions with a continuous inverse CDF (allowed in a copula).
   bool continuous_marginal() const;
+  /// Largest covariate index this distribution reads plus one (0 if it reads none).
+  std::size_t reads_up_to() const;
 };
-
-/// Parses a distribution object at `path`. `top_level` allows `derived`; `extra_keys` are keys the
-/// caller handles (name, only_if, metadata) and that must not be reported as unknown.
-Distribution parse_distribution(const nlohmann::json& j, const std::string& path, const ParseScope& scope,
-                                bool top_level, const std::vector<std::string>& extra_keys = {});
-
-/// Parses a condition object (covariate + optional equals/min/max) at `path`.
-/// `extra_keys` lists further keys the caller reads from the same object (e.g. "p").
-Condition parse_condition(const nlohmann::json& j, const std::string& path, const ParseScope& scope,
-                          const std::vector<std::string>& extra_keys = {});
-
-/// A fixed value for a covariate of the given kind (number, true/false, or level name) at `path`.
-double parse_value(const CovariateInfo& info, const nlohmann::json& v, const std::string& path);
 
 /// Standard normal CDF and quantile (Boost.Math); the quantile clamps p into (0, 1).
 double std_normal_cdf(double x);

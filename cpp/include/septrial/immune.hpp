@@ -1,5 +1,5 @@
 // The septic patient's inflammation (Reynolds 2006 core: pathogen P, activated phagocytes N*,
-// damage D, slow anti-inflammatory mediators CA) and its clinical read-outs (MODEL.md §4-6).
+// damage D, slow anti-inflammatory mediators CA) and its clinical read-outs (docs/model.md).
 #pragma once
 
 #include <cstddef>
@@ -25,12 +25,12 @@ inline double reynolds_f(const ReynoldsParams& r, double v, double ca) {
   return v / (1.0 + q * q);
 }
 
-/// The Reynolds parameter declarations (names and values of MODEL.md §4).
+/// The Reynolds parameter declarations (names and values of the paper's table).
 std::vector<ParameterInfo> reynolds_parameters();
-/// The variability of MODEL.md §7 on the core: P0, k_pg, s_nr, k_cn.
+/// The [A] between-patient variability on the core (docs/model.md): P0, k_pg, s_nr, k_cn.
 void add_reynolds_random_effects(ModuleSpec& spec);
 
-/// Emax inhibition I = I_max C^g / (IC50^g + C^g) (MODEL.md §6).
+/// Emax inhibition I = I_max C^g / (IC50^g + C^g) (docs/model.md).
 inline double emax_inhibition(double i_max, double ic50, double g, double c);
 
 }  // namespace septrial

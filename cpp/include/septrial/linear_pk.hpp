@@ -71,7 +71,7 @@ class LinearPk : public Module {
   std::vector<std::pair<std::string, double>> structural_;
 };
 
-/// Parameters shared by the esketamine models: the ICU clearance multiplier (MODEL.md §2) and the
+/// Parameters shared by the esketamine models: the ICU clearance multiplier (docs/model.md) and the
 /// optional inflammation -> clearance coupling, plus their random effect.
 void add_icu_clearance_parameters(ModuleSpec& spec);
 /// Reads them back from a module's local parameter vector: {multiplier, E_il6, IL6_50}.

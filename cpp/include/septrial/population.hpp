@@ -1,13 +1,11 @@
-// Virtual-population sampler: baseline covariates of each patient drawn from a spec (JSON) of
-// named covariates, in the listed order, with an optional Gaussian copula between continuous ones.
+// Virtual-population sampler: baseline covariates of each patient drawn from a spec of named
+// covariates, in the listed order, with an optional Gaussian copula between continuous ones.
 //
-// Spec (see scenarios/schema/population.schema.json):
-//   {"name": ..., "covariates": [{"name": "age_y", "type": "truncated", ...}, ...],
-//    "correlation": {"variables": ["age_y", "height_cm"], "matrix": [[1, r], [r, 1]]}}
-// A covariate entry is a distribution (distributions.hpp) plus "name" and optionally
-//   "only_if": [<condition>, ...]   all must hold, else the value is "otherwise"
-//   "otherwise": value              default false for booleans; required for other kinds
-// and the metadata keys "unit", "source", "assumption", "note", "description".
+// The spec arrives as structs built by septrial.spec.population (Python), which validates the
+// JSON form (scenarios/schema/population.schema.json) and resolves names to column indices. A
+// covariate is a distribution (distributions.hpp) plus optional `only_if` conditions (all must
+// hold, else the value is `otherwise`). PopulationSpec::check guards the invariants sampling relies
+// on (dependencies on earlier columns only, strata per code, copula of continuous columns).
 //
 // Determinism: patient i's row depends only on (seed, first_index + i): one PatientRng stream
 // (Stream::Covariates) per patient, one uniform per covariate in spec order (copula members turn
@@ -18,7 +16,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -29,7 +26,7 @@ namespace septrial {
 
 struct CovariateSpec {
   std::string name;
-  std::string path;  // JSON path of the entry, e.g. $.covariates[3]
+  std::string path;  // where the entry came from, e.g. $.covariates[3] (for error messages)
   Distribution dist;
   std::vector<Condition> only_if;
   double otherwise = 0.0;
@@ -40,6 +37,10 @@ struct CorrelationSpec {
   Eigen::MatrixXd matrix;
   Eigen::MatrixXd cholesky;  // lower factor L, matrix = L L^T
   bool empty() const { return variables.empty(); }
+
+  /// A k x k correlation matrix between covariates `variables`; computes the Cholesky factor and
+  /// throws InputError if the matrix is not square, not of size k or not positive definite.
+  static CorrelationSpec make(std::vector<std::size_t> variables, Eigen::MatrixXd matrix);
 };
 
 struct PopulationSpec {
@@ -47,14 +48,15 @@ struct PopulationSpec {
   std::vector<CovariateSpec> covariates;
   CorrelationSpec correlation;
 
-  /// Parses and validates; throws std::invalid_argument naming the JSON path on any error.
-  static PopulationSpec from_json(const nlohmann::json& j);
-  static PopulationSpec from_json_text(const std::string& text);
+  /// Throws InputError (naming the covariate's path) unless every covariate reads only columns
+  /// before it, every stratified one has one stratum per code of its `by` column, and the copula
+  /// joins distinct continuous columns.
+  void check() const;
 };
 
 class PopulationSampler {
  public:
-  explicit PopulationSampler(const nlohmann::json& spec);
+  /// Checks the spec (PopulationSpec::check) and keeps it.
   explicit PopulationSampler(PopulationSpec spec);
 
   const PopulationSpec& spec() const { return spec_; }

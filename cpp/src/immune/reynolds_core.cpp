@@ -26,7 +26,7 @@ void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double a
 }
 
 std::vector<ParameterInfo> reynolds_parameters() {
-  const std::string src = "; Reynolds 2006 table (MODEL.md §4)";
+  const std::string src = "; Reynolds 2006, J Theor Biol 242:220, parameter table";
   return {
       nonnegative("P0", 1.0, "1e6/cc", "initial pathogen load (health 1.0, aseptic death 1.5)" + src),
       nonnegative("k_pg", 0.3, "1/h", "pathogen growth rate (0.6 in the septic-death case)" + src),
@@ -55,9 +55,11 @@ std::vector<ParameterInfo> reynolds_parameters() {
 }
 
 void add_reynolds_random_effects(ModuleSpec& spec) {
-  // Log-normal IIV of MODEL.md §7 (Clermont 2004's idea): omega^2 = ln(1 + CV^2).
+  // [A] Log-normal IIV in the spirit of Clermont 2004 (Crit Care Med), who varied pathogen load,
+  // virulence and inflammatory propensity between virtual patients: omega^2 = ln(1 + CV^2).
+  // The CVs are our choice (docs/model.md).
   spec.parameters.push_back(nonnegative("omega2_P0", std::log(1.0 + 0.5 * 0.5), "1",
-                                        "[A] IIV of P0, CV 50% (MODEL.md §7); 0 in the stand-alone model"));
+                                        "[A] IIV of P0, CV 50% (docs/model.md); 0 in the stand-alone model"));
   spec.parameters.push_back(
       nonnegative("omega2_k_pg", std::log(1.0 + 0.3 * 0.3), "1", "[A] IIV of k_pg, CV 30%"));
   spec.parameters.push_back(nonnegative("omega2_s_nr", std::log(1.0 + 0.2 * 0.2), "1",

@@ -1,6 +1,6 @@
-// The septic patient's immune module: the Reynolds 2006 core with the clinical read-outs of
-// MODEL.md §5 (IL-6, TNF-a, IL-10, monocyte HLA-DR, CD4, SOFA, death hazard) and esketamine's
-// Emax inhibition of phagocyte activation and pro-inflammatory cytokine production (§6).
+// The septic patient's immune module: the Reynolds 2006 core with clinical read-outs (IL-6, TNF-a,
+// IL-10, monocyte HLA-DR, CD4, SOFA, death hazard) and esketamine's Emax inhibition of phagocyte
+// activation and pro-inflammatory cytokine production. Equations and sources: docs/model.md.
 // The [A] gains and scales are calibrated by `python -m septrial.calibrate` (docs/calibration.md).
 #include <algorithm>
 #include <cmath>
@@ -75,26 +75,39 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->name = "sepsis_immune";
   spec->description = "Septic patient: Reynolds 2006 core + cytokine, HLA-DR, CD4, SOFA and death read-outs";
   spec->parameters = reynolds_parameters();
-  const std::string cal = " [A] calibrated to MODEL.md §7 targets (docs/calibration.md)";
+  const std::string cal =
+      " [A] calibrated to published septic-ICU figures (targets and sources: docs/calibration.md)";
   auto& p = spec->parameters;
   p.push_back(
-      positive("k_6", 0.66, "1/h", "IL-6 elimination; Windoloski endotoxemia model (immune-dossier §2.2)"));
-  p.push_back(positive("k_T", 1.0, "1/h", "TNF-a elimination; Windoloski (immune-dossier §2.2)"));
-  p.push_back(positive("k_10", 0.8, "1/h", "IL-10 elimination; Windoloski (immune-dossier §2.2)"));
-  p.push_back(nonnegative("w_6", 2.3, "pg/mL", "healthy IL-6; volunteer median (immune-dossier §3.1)"));
-  p.push_back(nonnegative("w_10", 2.4, "pg/mL", "healthy IL-10; volunteer median (immune-dossier §3.1)"));
+      positive("k_6", 0.66, "1/h",
+               "IL-6 elimination; human endotoxemia model of Windoloski et al. 2023 (arXiv:2308.01495)"));
+  p.push_back(
+      positive("k_T", 1.0, "1/h",
+               "TNF-a elimination; human endotoxemia model of Windoloski et al. 2023 (arXiv:2308.01495)"));
+  p.push_back(
+      positive("k_10", 0.8, "1/h",
+               "IL-10 elimination; human endotoxemia model of Windoloski et al. 2023 (arXiv:2308.01495)"));
+  p.push_back(
+      nonnegative("w_6", 2.3, "pg/mL",
+                  "healthy IL-6; median of healthy volunteers (Crit Care 2011, doi 10.1186/cc10167)"));
+  p.push_back(
+      nonnegative("w_10", 2.4, "pg/mL",
+                  "healthy IL-10; median of healthy volunteers (Crit Care 2011, doi 10.1186/cc10167)"));
   p.push_back(nonnegative("w_T", 5.0, "pg/mL", "[A] healthy TNF-a"));
   p.push_back(nonnegative("a_6", 3158.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_T", 150.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_10", 18.52, "pg/mL/h", "IL-10 production gain per CA above rest;" + cal));
-  p.push_back(
-      positive("H_n", 32616.0, "AB/C", "recovered mHLA-DR; 6-month median of survivors (Zorio 2017)"));
+  p.push_back(positive(
+      "H_n", 32616.0, "AB/C",
+      "recovered mHLA-DR; 6-month median of septic-shock survivors (Zorio 2017, Ann Intensive Care)"));
   p.push_back(positive("D_H", 0.4689, "D", "damage halving the mHLA-DR set point;" + cal));
   p.push_back(positive("k_H", 0.1, "1/h", "mHLA-DR relaxation rate;" + cal));
   p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
-  p.push_back(real("D_H_age_effect", 0.0, "1/decade",
-                   "[A] age link to immunoparalysis: D_H x exp(-D_H_age_effect (age_y - 60)/10); 0 = off. "
-                   "ETASS: early mHLA-DR <= 30% in 32% of >= 60 y vs 16% of < 60 y (MODEL.md §7)"));
+  p.push_back(
+      real("D_H_age_effect", 0.0, "1/decade",
+           "[A] age link to immunoparalysis: D_H x exp(-D_H_age_effect (age_y - 60)/10); 0 = off. "
+           "ETASS: early mHLA-DR <= 30% in 32% of >= 60 y vs 16% of < 60 y (Pei 2020, Infect Drug Resist "
+           "13:2053)"));
   p.push_back(positive("L_n", 1000.0, "cells/uL", "[A] healthy CD4 count"));
   p.push_back(nonnegative("k_L", 0.01, "1/h", "[A] CD4 recovery rate"));
   p.push_back(nonnegative("k_apo", 0.01839, "1/h", "maximal damage-driven CD4 loss;" + cal));
@@ -104,14 +117,17 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(positive("D_S", 3.0, "D", "damage giving half of S_max;" + cal));
   p.push_back(nonnegative("h0", 6.085e-06, "1/h", "baseline death hazard;" + cal));
   p.push_back(real("beta", 0.3, "1/D", "damage dependence of the death hazard;" + cal));
-  p.push_back(
-      fraction("I_max", 0.5, "[A] maximal esketamine inhibition; sweep 0-0.8, 0 = null (MODEL.md §6)"));
-  p.push_back(positive("IC50", 100.0, "ng/mL",
-                       "[A] esketamine concentration for half of I_max; ~100 ng/mL in vivo (Lewis 2001), "
-                       "sweep 30-25,000 (MODEL.md §6)"));
+  p.push_back(fraction(
+      "I_max", 0.5,
+      "[A] maximal esketamine inhibition, no human estimate; sweep 0-0.8, 0 = null (docs/model.md)"));
+  p.push_back(positive(
+      "IC50", 100.0, "ng/mL",
+      "[A] esketamine concentration for half of I_max; ~100 ng/mL in vivo (Lewis 2001, Anesth Analg), "
+      "in vitro >= 12,000 (Kawasaki 2001, Can J Anaesth); sweep 30-25,000 (docs/model.md)"));
   p.push_back(positive("g", 1.0, "1", "[A] Hill coefficient of the inhibition; sweep 0.5-3"));
   p.push_back(
-      fraction("propofol_Imax", 0.0, "[A] propofol inhibition of phagocyte activation; off (MODEL.md §3)"));
+      fraction("propofol_Imax", 0.0,
+               "[A] propofol inhibition of phagocyte activation; off, no usable concentration-effect data"));
   p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
   add_reynolds_random_effects(*spec);
   p.push_back(
@@ -123,12 +139,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->random_effects.push_back({"a_T", "omega2_a_T"});
   spec->random_effects.push_back({"D_H", "omega2_D_H"});
   spec->random_effects.push_back({"L_n", "omega2_L_n"});
-  p.push_back(
-      nonnegative("sigma_il6", 0.15, "1", "[A] proportional assay error, cytokines 15% (MODEL.md §8)"));
+  p.push_back(nonnegative("sigma_il6", 0.15, "1",
+                          "[A] proportional assay error, cytokines 15% (no assay CV found; docs/model.md)"));
   p.push_back(nonnegative("sigma_tnf", 0.15, "1", "[A] proportional assay error, TNF-a"));
   p.push_back(nonnegative("sigma_il10", 0.15, "1", "[A] proportional assay error, IL-10"));
   p.push_back(
-      nonnegative("sigma_hla_dr", 0.10, "1", "[A] proportional assay error, mHLA-DR 10% (MODEL.md §8)"));
+      nonnegative("sigma_hla_dr", 0.10, "1", "[A] proportional assay error, mHLA-DR 10% (docs/model.md)"));
   spec->residual_errors = {{"il6_pg_ml", ResidualError::Kind::Proportional, "sigma_il6"},
                            {"tnf_pg_ml", ResidualError::Kind::Proportional, "sigma_tnf"},
                            {"il10_pg_ml", ResidualError::Kind::Proportional, "sigma_il10"},

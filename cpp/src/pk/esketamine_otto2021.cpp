@@ -1,7 +1,8 @@
 // Esketamine (S-ketamine) + S-norketamine, IV: Fanta 2015 three-compartment parent as fixed in
 // Otto 2021 (Eur J Clin Pharmacol 77:1181) with Otto's two-compartment norketamine, fm = 1.
 // As in the published NONMEM code, only V1, CL, V_NK and CL_NK scale with weight, and norketamine
-// is carried in S-ketamine mass equivalents (no molar-mass conversion). MODEL.md §2.
+// is carried in S-ketamine mass equivalents (no molar-mass conversion). Values, sources and the
+// weight scaling: docs/model.md (esketamine_otto2021).
 #include <cmath>
 #include <memory>
 

@@ -1,8 +1,8 @@
 // Esketamine (S-ketamine) + S-norketamine + S-hydroxynorketamine, IV part of Simons 2022 (Front Pain
 // Res 3:946486; 20 healthy volunteers, arterial sampling): three-compartment parent, two-compartment
-// metabolites, each formed through a metabolism delay chain (pk-dossier §1.2, §1.3, §5; structure as in
-// nlmixr2lib Simons_2022_s_ketamine.R). Clearances published in L/min are converted to L/h (x 60) and
-// mean transit times in min to h. The oral thin-film absorption part of the paper is not modelled.
+// metabolites, each formed through a metabolism delay chain (structure as in nlmixr2lib
+// Simons_2022_s_ketamine.R; values in docs/model.md). Clearances published in L/min are converted to L/h (x
+// 60) and mean transit times in min to h. The oral thin-film absorption part of the paper is not modelled.
 //
 // Amounts are carried in S-ketamine mg equivalents so that the fractions metabolised (0.8, 0.7) act on
 // moles, as in the paper's nmol-based model; concentrations are converted to ng/mL of each analyte with
@@ -16,7 +16,7 @@
 namespace septrial {
 namespace {
 
-// Molar masses, g/mol (pk-dossier header: S-ketamine as coded in nlmixr2lib, metabolites from formulas).
+// Molar masses, g/mol: S-ketamine as coded in nlmixr2lib, the metabolites from their molecular formulas.
 constexpr double kMwKetamine = 237.73, kMwNorketamine = 223.70, kMwHydroxynorketamine = 239.70;
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -29,44 +29,43 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->parameters = {
       positive("VK1", 11.6, "L",
                "S-ketamine central volume (also the norketamine central volume VN1); "
-               "Simons 2022, pk-dossier §1.2"),
-      positive("VK2", 39.0, "L", "S-ketamine first peripheral volume; Simons 2022, pk-dossier §1.2"),
-      positive("VK3", 174.0, "L", "S-ketamine second peripheral volume; Simons 2022, pk-dossier §1.2"),
+               "Simons 2022, Front Pain Res 3:946486"),
+      positive("VK2", 39.0, "L", "S-ketamine first peripheral volume; Simons 2022, Front Pain Res 3:946486"),
+      positive("VK3", 174.0, "L",
+               "S-ketamine second peripheral volume; Simons 2022, Front Pain Res 3:946486"),
       positive("CLK1", 88.8, "L/h",
-               "S-ketamine clearance into the metabolism chain (1.48 L/min); Simons 2022, pk-dossier §1.2"),
+               "S-ketamine clearance into the metabolism chain (1.48 L/min); Simons 2022, Front Pain Res "
+               "3:946486"),
       positive("CLK2", 145.8, "L/h",
-               "intercompartmental clearance VK1-VK2 (2.43 L/min); Simons 2022, "
-               "pk-dossier §1.2"),
+               "intercompartmental clearance VK1-VK2 (2.43 L/min); Simons 2022, Front Pain Res 3:946486"),
       positive("CLK3", 72.6, "L/h",
-               "intercompartmental clearance VK1-VK3 (1.21 L/min); Simons 2022, "
-               "pk-dossier §1.2"),
+               "intercompartmental clearance VK1-VK3 (1.21 L/min); Simons 2022, Front Pain Res 3:946486"),
       positive("MTT_K_NK", 20.1 / 60.0, "h",
                "mean transit time of the S-ketamine -> norketamine chain (20.1 min); [A] two compartments, "
-               "each draining at 2/MTT; Simons 2022, pk-dossier §1.3"),
+               "each draining at 2/MTT; Simons 2022, Front Pain Res 3:946486"),
       fraction("fm_NK", 0.8,
                "molar fraction of metabolised S-ketamine forming norketamine (fixed in the "
-               "source); Simons 2022, pk-dossier §1.1, §1.3"),
-      positive("VN2", 221.0, "L", "norketamine peripheral volume; Simons 2022, pk-dossier §1.3"),
+               "source); Simons 2022, Front Pain Res 3:946486"),
+      positive("VN2", 221.0, "L", "norketamine peripheral volume; Simons 2022, Front Pain Res 3:946486"),
       positive("CLN1", 1.00 * 60.0, "L/h",
-               "norketamine clearance into the HNK chain (1.00 L/min); Simons "
-               "2022, pk-dossier §1.3"),
+               "norketamine clearance into the HNK chain (1.00 L/min); Simons 2022, Front Pain Res 3:946486"),
       positive("CLN2", 2.63 * 60.0, "L/h",
-               "norketamine intercompartmental clearance (2.63 L/min); Simons "
-               "2022, pk-dossier §1.3"),
+               "norketamine intercompartmental clearance (2.63 L/min); Simons 2022, Front Pain Res 3:946486"),
       positive("MTT_NK_HNK", 1.12 / 60.0, "h",
                "mean transit time of the norketamine -> HNK chain (1.12 min); [A] two compartments, each "
-               "draining at 2/MTT; Simons 2022, pk-dossier §1.3"),
+               "draining at 2/MTT; Simons 2022, Front Pain Res 3:946486"),
       fraction("fm_HNK", 0.7,
                "molar fraction of cleared norketamine forming hydroxynorketamine (fixed in "
-               "the source); Simons 2022, pk-dossier §1.1, §1.3"),
-      positive("VH1", 4.4, "L", "hydroxynorketamine central volume; Simons 2022, pk-dossier §1.3"),
-      positive("VH2", 87.5, "L", "hydroxynorketamine peripheral volume; Simons 2022, pk-dossier §1.3"),
-      positive("CLH1", 0.933 * 60.0, "L/h",
-               "hydroxynorketamine elimination clearance (0.933 L/min); Simons "
-               "2022, pk-dossier §1.3"),
+               "the source); Simons 2022, Front Pain Res 3:946486"),
+      positive("VH1", 4.4, "L", "hydroxynorketamine central volume; Simons 2022, Front Pain Res 3:946486"),
+      positive("VH2", 87.5, "L",
+               "hydroxynorketamine peripheral volume; Simons 2022, Front Pain Res 3:946486"),
+      positive(
+          "CLH1", 0.933 * 60.0, "L/h",
+          "hydroxynorketamine elimination clearance (0.933 L/min); Simons 2022, Front Pain Res 3:946486"),
       positive("CLH2", 1.70 * 60.0, "L/h",
                "hydroxynorketamine intercompartmental clearance (1.70 L/min); "
-               "Simons 2022, pk-dossier §1.3"),
+               "Simons 2022, Front Pain Res 3:946486"),
       real("allometric_exp_CL", 0.0, "1",
            "[A] exponent of (WT/70) on every clearance; 0 = no weight scaling (healthy volunteers, mean "
            "73 kg). The paper reports values '@ 70 kg' without exponents; nlmixr2lib assumes 0.75"),
@@ -74,20 +73,19 @@ std::shared_ptr<const ModuleSpec> make_spec() {
            "[A] exponent of (WT/70) on every volume; 0 = no weight scaling. "
            "nlmixr2lib assumes 1"),
       nonnegative("omega2_VK1", 0.057, "1",
-                  "IIV variance of VK1 (shared by VN1); Simons 2022, pk-dossier §1.2"),
-      nonnegative("omega2_CLK1", 0.029, "1", "IIV variance of CLK1; Simons 2022, pk-dossier §1.2"),
-      nonnegative("omega2_CLK3", 0.026, "1", "IIV variance of CLK3; Simons 2022, pk-dossier §1.2"),
+                  "IIV variance of VK1 (shared by VN1); Simons 2022, Front Pain Res 3:946486"),
+      nonnegative("omega2_CLK1", 0.029, "1", "IIV variance of CLK1; Simons 2022, Front Pain Res 3:946486"),
+      nonnegative("omega2_CLK3", 0.026, "1", "IIV variance of CLK3; Simons 2022, Front Pain Res 3:946486"),
       nonnegative("sigma_prop_esk", std::sqrt(0.012), "1",
                   "proportional residual error, S-ketamine: the "
                   "published 0.012 read as a variance (SD 11%); "
-                  "Simons 2022, pk-dossier §5"),
+                  "Simons 2022, Front Pain Res 3:946486"),
       nonnegative("sigma_prop_nk", 0.102, "1",
                   "proportional residual error, norketamine; [A] the additive part (0.058 nmol/mL) is "
-                  "omitted; Simons 2022, pk-dossier §5"),
+                  "omitted; Simons 2022, Front Pain Res 3:946486"),
       nonnegative("sigma_prop_hnk", 0.079, "1",
                   "proportional residual error, hydroxynorketamine; [A] the "
-                  "additive part (0.020 nmol/mL) is omitted; Simons 2022, "
-                  "pk-dossier §5"),
+                  "additive part (0.020 nmol/mL) is omitted; Simons 2022, Front Pain Res 3:946486"),
   };
   add_icu_clearance_parameters(*spec);
   spec->random_effects = {{"VK1", "omega2_VK1"},
@@ -115,7 +113,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     const double vn2 = th("VN2") * fv, cln1 = th("CLN1") * fcl, cln2 = th("CLN2") * fcl;
     const double vh1 = th("VH1") * fv, vh2 = th("VH2") * fv, clh1 = th("CLH1") * fcl, clh2 = th("CLH2") * fcl;
     const double fm_nk = th("fm_NK"), fm_hnk = th("fm_HNK");
-    // [A] The paper's "two-compartment" metabolism delay chains (pk-dossier §1.1) are read as two transit
+    // [A] The paper's "two-compartment" metabolism delay chains are read as two transit
     // compartments in series with total mean transit time MTT, each draining at k_tr = 2/MTT, as coded in
     // nlmixr2lib. The fraction not forming the metabolite leaves at the end of the chain.
     const double ktr_nk = 2.0 / th("MTT_K_NK"), ktr_hnk = 2.0 / th("MTT_NK_HNK");

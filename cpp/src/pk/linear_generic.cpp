@@ -1,5 +1,6 @@
 // Generic 1-, 2- and 3-compartment IV models without covariates: the reference for closed-form
-// tests (pk-dossier §6) and a base for users' own drugs. Drug "drug"; concentration in mg/L.
+// tests (Abuhelwa 2015, J Pharmacol Toxicol Methods 73:42, doi 10.1016/j.vascn.2015.03.004) and a base for
+// users' own drugs. Drug "drug"; concentration in mg/L.
 #include <memory>
 
 #include "septrial/linear_pk.hpp"

@@ -1,7 +1,7 @@
 // Propofol in critically ill adults (with and without ECMO), Bertin 2026 (Clin Pharmacokinet 65:229):
 // two compartments, a linear weight effect on CL centred on 70 kg, BSV on CL and V1, proportional
-// residual error (pk-dossier §4.2 and §5; Table 2 as coded in nlmixr2lib Bertin_2026_propofol.R).
-// ECMO, albumin and age were tested and not retained. ICU sensitivity model (MODEL.md §3).
+// residual error (Table 2 as coded in nlmixr2lib Bertin_2026_propofol.R).
+// ECMO, albumin and age were tested and not retained. ICU sensitivity model (docs/model.md).
 #include <cmath>
 #include <memory>
 #include <string>
@@ -18,7 +18,7 @@ namespace {
 ParameterInfo iiv(const std::string& name, double cv) {
   return nonnegative("omega2_" + name, std::log(1.0 + cv * cv), "1",
                      "BSV variance of " + name + " = ln(1 + CV²), CV " + format_number(100.0 * cv) +
-                         "%; Bertin 2026, pk-dossier §4.2");
+                         "%; Bertin 2026, Clin Pharmacokinet 65:229");
 }
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -26,16 +26,17 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->name = "propofol_bertin2026";
   spec->description = "Propofol 2-cmt in ICU adults, Bertin 2026 (Clin Pharmacokinet 65:229)";
   spec->parameters = {
-      positive("CL", 68.0, "L/h", "clearance of the 70 kg reference patient; Bertin 2026, pk-dossier §4.2"),
+      positive("CL", 68.0, "L/h",
+               "clearance of the 70 kg reference patient; Bertin 2026, Clin Pharmacokinet 65:229"),
       real("theta_BW", 0.66, "1",
-           "linear weight effect, CL x (1 + theta_BW (WT - 70)/70); Bertin 2026, "
-           "pk-dossier §4.2"),
-      positive("V1", 82.0, "L", "central volume; Bertin 2026, pk-dossier §4.2"),
-      positive("Q", 26.0, "L/h", "intercompartmental clearance; Bertin 2026, pk-dossier §4.2"),
-      positive("V2", 100.0, "L", "peripheral volume; Bertin 2026, pk-dossier §4.2"),
+           "linear weight effect, CL x (1 + theta_BW (WT - 70)/70); Bertin 2026, Clin Pharmacokinet 65:229"),
+      positive("V1", 82.0, "L", "central volume; Bertin 2026, Clin Pharmacokinet 65:229"),
+      positive("Q", 26.0, "L/h", "intercompartmental clearance; Bertin 2026, Clin Pharmacokinet 65:229"),
+      positive("V2", 100.0, "L", "peripheral volume; Bertin 2026, Clin Pharmacokinet 65:229"),
       iiv("CL", 0.34),
       iiv("V1", 2.30),
-      nonnegative("sigma_prop", 0.13, "1", "proportional residual error; Bertin 2026, pk-dossier §5"),
+      nonnegative("sigma_prop", 0.13, "1",
+                  "proportional residual error; Bertin 2026, Clin Pharmacokinet 65:229"),
   };
   propofol::set_layout(*spec, 2);
   spec->covariates = {"weight_kg"};

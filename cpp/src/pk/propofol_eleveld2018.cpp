@@ -1,8 +1,8 @@
 // Propofol, Eleveld 2018 (BJA 120:942), arterial: three compartments with the full covariate model
 // (age, weight, height, sex, fat-free mass, opioid co-medication, maturation). θ values and equations
-// as coded in cran/tci R/poppk_mods.R (pkmod_eleveld_ppf) and openpmx propofol_eleveld, pk-dossier
-// §4.1; L/min converted to L/h (x 60). The effect site (ke0) and the venous variant are not modelled.
-// Default propofol model (MODEL.md §3).
+// as coded in cran/tci R/poppk_mods.R (pkmod_eleveld_ppf) and openpmx propofol_eleveld; L/min converted to
+// L/h (x 60). The effect site (ke0) and the venous variant are not modelled. Default propofol model
+// (docs/model.md).
 #include <cmath>
 #include <memory>
 
@@ -27,55 +27,53 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->parameters = {
       positive("V1ref", 6.28, "L",
                "θ1: central volume of the reference patient (35 y, 70 kg, 170 cm male); "
-               "Eleveld 2018 via cran/tci, pk-dossier §4.1"),
-      positive("V2ref", 25.5, "L", "θ2: reference first peripheral volume; Eleveld 2018, pk-dossier §4.1"),
-      positive("V3ref", 273.0, "L", "θ3: reference second peripheral volume; Eleveld 2018, pk-dossier §4.1"),
+               "Eleveld 2018, Br J Anaesth 120:942, as coded in cran/tci"),
+      positive("V2ref", 25.5, "L",
+               "θ2: reference first peripheral volume; Eleveld 2018, Br J Anaesth 120:942"),
+      positive("V3ref", 273.0, "L",
+               "θ3: reference second peripheral volume; Eleveld 2018, Br J Anaesth 120:942"),
       positive("CLmale", 1.79 * 60.0, "L/h",
-               "θ4: clearance, reference male (1.79 L/min); Eleveld 2018, "
-               "pk-dossier §4.1"),
+               "θ4: clearance, reference male (1.79 L/min); Eleveld 2018, Br J Anaesth 120:942"),
       nonnegative("Q2ref", 1.75 * 60.0, "L/h",
-                  "θ5: reference intercompartmental clearance to V2 (1.75 L/min); Eleveld 2018, "
-                  "pk-dossier §4.1"),
+                  "θ5: reference intercompartmental clearance to V2 (1.75 L/min); Eleveld 2018, Br J Anaesth "
+                  "120:942"),
       nonnegative("Q3ref", 1.11 * 60.0, "L/h",
-                  "θ6: reference intercompartmental clearance to V3 (1.11 L/min); Eleveld 2018, "
-                  "pk-dossier §4.1"),
-      nonnegative("sigma_log", 0.191, "1",
-                  "θ7: residual SD on the ln scale, ln C_obs = ln C_pred + θ7 ε; "
-                  "Eleveld 2018, pk-dossier §5. The η on the residual magnitude "
-                  "(ω² 0.463) is not modelled"),
+                  "θ6: reference intercompartmental clearance to V3 (1.11 L/min); Eleveld 2018, Br J Anaesth "
+                  "120:942"),
+      nonnegative(
+          "sigma_log", 0.191, "1",
+          "θ7: residual SD on the ln scale, ln C_obs = ln C_pred + θ7 ε; "
+          "Eleveld 2018, Br J Anaesth 120:942 (as coded in cran/tci). The η on the residual magnitude "
+          "(ω² 0.463) is not modelled"),
       positive("CL_maturation_E50", 42.3, "weeks",
                "θ8: post-menstrual age at half clearance maturation; "
-               "Eleveld 2018, pk-dossier §4.1"),
+               "Eleveld 2018, Br J Anaesth 120:942"),
       positive("CL_maturation_slope", 9.06, "1",
-               "θ9: Hill slope of clearance maturation; Eleveld 2018, "
-               "pk-dossier §4.1"),
-      real("V2_ageing", -0.0156, "1/y", "θ10: V2 x exp(θ10 (AGE - 35)); Eleveld 2018, pk-dossier §4.1"),
+               "θ9: Hill slope of clearance maturation; Eleveld 2018, Br J Anaesth 120:942"),
+      real("V2_ageing", -0.0156, "1/y", "θ10: V2 x exp(θ10 (AGE - 35)); Eleveld 2018, Br J Anaesth 120:942"),
       real("CL_ageing_opioid", -0.00286, "1/y",
-           "θ11: CL x exp(θ11 AGE) with opioids; Eleveld 2018, "
-           "pk-dossier §4.1"),
+           "θ11: CL x exp(θ11 AGE) with opioids; Eleveld 2018, Br J Anaesth 120:942"),
       positive("V1_weight_E50", 33.6, "kg",
                "θ12: weight at half the V1 size function WT/(WT + θ12); "
-               "Eleveld 2018, pk-dossier §4.1"),
+               "Eleveld 2018, Br J Anaesth 120:942"),
       real("V3_ageing_opioid", -0.0138, "1/y",
-           "θ13: V3 x exp(θ13 AGE) with opioids; Eleveld 2018, "
-           "pk-dossier §4.1"),
+           "θ13: V3 x exp(θ13 AGE) with opioids; Eleveld 2018, Br J Anaesth 120:942"),
       positive("Q3_maturation_E50", 68.3, "weeks",
                "θ14: post-menstrual age at half Q3 maturation; "
-               "Eleveld 2018, pk-dossier §4.1"),
+               "Eleveld 2018, Br J Anaesth 120:942"),
       positive("CLfemale", 2.10 * 60.0, "L/h",
                "θ15: clearance, reference-size female (2.10 L/min); "
-               "Eleveld 2018, pk-dossier §4.1"),
+               "Eleveld 2018, Br J Anaesth 120:942"),
       nonnegative("Q2_immaturity", 1.30, "1",
-                  "θ16: Q2 x (1 + θ16 (1 - fQ3mat)); Eleveld 2018, "
-                  "pk-dossier §4.1"),
-      nonnegative("omega2_V1", 0.610, "1", "IIV variance of V1; Eleveld 2018, pk-dossier §4.1"),
-      nonnegative("omega2_V2", 0.565, "1", "IIV variance of V2; Eleveld 2018, pk-dossier §4.1"),
-      nonnegative("omega2_V3", 0.597, "1", "IIV variance of V3; Eleveld 2018, pk-dossier §4.1"),
+                  "θ16: Q2 x (1 + θ16 (1 - fQ3mat)); Eleveld 2018, Br J Anaesth 120:942"),
+      nonnegative("omega2_V1", 0.610, "1", "IIV variance of V1; Eleveld 2018, Br J Anaesth 120:942"),
+      nonnegative("omega2_V2", 0.565, "1", "IIV variance of V2; Eleveld 2018, Br J Anaesth 120:942"),
+      nonnegative("omega2_V3", 0.597, "1", "IIV variance of V3; Eleveld 2018, Br J Anaesth 120:942"),
       nonnegative("omega2_CL", 0.265, "1",
                   "IIV variance of CL (on CLmale or CLfemale, whichever applies); "
-                  "Eleveld 2018, pk-dossier §4.1"),
-      nonnegative("omega2_Q2", 0.346, "1", "IIV variance of Q2; Eleveld 2018, pk-dossier §4.1"),
-      nonnegative("omega2_Q3", 0.209, "1", "IIV variance of Q3; Eleveld 2018, pk-dossier §4.1"),
+                  "Eleveld 2018, Br J Anaesth 120:942"),
+      nonnegative("omega2_Q2", 0.346, "1", "IIV variance of Q2; Eleveld 2018, Br J Anaesth 120:942"),
+      nonnegative("omega2_Q3", 0.209, "1", "IIV variance of Q3; Eleveld 2018, Br J Anaesth 120:942"),
   };
   propofol::set_layout(*spec, 3);
   spec->covariates = {"weight_kg", "height_cm", "age_y", "sex", "opioids"};

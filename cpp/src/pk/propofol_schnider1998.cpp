@@ -1,6 +1,6 @@
 // Propofol, Schnider 1998 (Anesthesiology 88:1170): three compartments with additive covariate terms
-// in age, weight, lean body mass (James) and height (pk-dossier §4.2); L/min converted to L/h (x 60).
-// ke0 (0.456 min^-1) is not modelled. For comparison only (MODEL.md §3).
+// in age, weight, lean body mass (James) and height; L/min converted to L/h (x 60).
+// ke0 (0.456 min^-1) is not modelled. For comparison only (docs/model.md).
 #include <cmath>
 #include <memory>
 #include <string>
@@ -14,11 +14,12 @@ namespace septrial {
 namespace {
 
 // IIV CV% as coded in cran/tci (pkmod_schnider) and the Python Anesthesia Simulator, not checked against
-// the paper (pk-dossier §4.2); omega² = ln(1 + CV²).
+// the paper; omega² = ln(1 + CV²).
 ParameterInfo iiv(const std::string& name, double cv) {
-  return nonnegative("omega2_" + name, std::log(1.0 + cv * cv), "1",
-                     "IIV variance of " + name + " = ln(1 + CV²), CV " + format_number(100.0 * cv) +
-                         "% as coded in cran/tci, not checked against the paper (pk-dossier §4.2)");
+  return nonnegative(
+      "omega2_" + name, std::log(1.0 + cv * cv), "1",
+      "IIV variance of " + name + " = ln(1 + CV²), CV " + format_number(100.0 * cv) +
+          "% as coded in cran/tci, not checked against Schnider 1998 (Anesthesiology 88:1170)");
 }
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -26,31 +27,28 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->name = "propofol_schnider1998";
   spec->description = "Propofol 3-cmt, Schnider 1998 (Anesthesiology 88:1170), age/weight/LBM/height";
   spec->parameters = {
-      positive("V1", 4.27, "L", "central volume; Schnider 1998, pk-dossier §4.2"),
-      positive("V2", 18.9, "L", "first peripheral volume at 53 y; Schnider 1998, pk-dossier §4.2"),
-      positive("V3", 238.0, "L", "second peripheral volume; Schnider 1998, pk-dossier §4.2"),
+      positive("V1", 4.27, "L", "central volume; Schnider 1998, Anesthesiology 88:1170"),
+      positive("V2", 18.9, "L", "first peripheral volume at 53 y; Schnider 1998, Anesthesiology 88:1170"),
+      positive("V3", 238.0, "L", "second peripheral volume; Schnider 1998, Anesthesiology 88:1170"),
       positive("CL", 1.89 * 60.0, "L/h",
-               "clearance at 77 kg, LBM 59 kg, 177 cm (1.89 L/min); Schnider 1998, "
-               "pk-dossier §4.2"),
+               "clearance at 77 kg, LBM 59 kg, 177 cm (1.89 L/min); Schnider 1998, Anesthesiology 88:1170"),
       positive("Q2", 1.29 * 60.0, "L/h",
                "intercompartmental clearance to V2 at 53 y (1.29 L/min); "
-               "Schnider 1998, pk-dossier §4.2"),
+               "Schnider 1998, Anesthesiology 88:1170"),
       positive("Q3", 0.836 * 60.0, "L/h",
-               "intercompartmental clearance to V3 (0.836 L/min); Schnider 1998, "
-               "pk-dossier §4.2"),
-      real("V2_age", -0.391, "L/y", "V2 + V2_age (AGE - 53); Schnider 1998, pk-dossier §4.2"),
+               "intercompartmental clearance to V3 (0.836 L/min); Schnider 1998, Anesthesiology 88:1170"),
+      real("V2_age", -0.391, "L/y", "V2 + V2_age (AGE - 53); Schnider 1998, Anesthesiology 88:1170"),
       real("CL_weight", 0.0456 * 60.0, "L/h/kg",
-           "CL + CL_weight (WT - 77) (0.0456 L/min/kg); Schnider 1998, "
-           "pk-dossier §4.2 (cran/tci codes (LBM - 77) here, which we "
+           "CL + CL_weight (WT - 77) (0.0456 L/min/kg); Schnider 1998, Anesthesiology 88:1170 (cran/tci "
+           "codes (LBM - 77) here, which we "
            "take to be a typo)"),
       real("CL_lbm", -0.0681 * 60.0, "L/h/kg",
            "CL + CL_lbm (LBM - 59), LBM by James (-0.0681 L/min/kg); "
-           "Schnider 1998, pk-dossier §4.2"),
+           "Schnider 1998, Anesthesiology 88:1170"),
       real("CL_height", 0.0264 * 60.0, "L/h/cm",
-           "CL + CL_height (HT - 177) (0.0264 L/min/cm); Schnider 1998, pk-dossier §4.2"),
+           "CL + CL_height (HT - 177) (0.0264 L/min/cm); Schnider 1998, Anesthesiology 88:1170"),
       real("Q2_age", -0.024 * 60.0, "L/h/y",
-           "Q2 + Q2_age (AGE - 53) (-0.024 L/min/y); Schnider 1998, "
-           "pk-dossier §4.2"),
+           "Q2 + Q2_age (AGE - 53) (-0.024 L/min/y); Schnider 1998, Anesthesiology 88:1170"),
       positive("CL_iiv", 1.0, "1",
                "[A] multiplier carrying the log-normal IIV of the whole covariate-"
                "adjusted CL (the covariate terms are additive, so the random effect "
@@ -64,7 +62,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->covariates = {"weight_kg", "height_cm", "age_y", "sex"};
   spec->random_effects = {
       {"V1", "omega2_V1"}, {"V3", "omega2_V3"}, {"CL_iiv", "omega2_CL"}, {"Q3", "omega2_Q3"}};
-  // No residual error: none was retrieved for Schnider 1998 (pk-dossier §5).
+  // No residual error: we found no published residual error model for Schnider 1998.
   spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
     auto th = [&](const char* name) { return param(*s, p, name); };
     const double age = cov.age_y, lbm = cov.lbm_james_kg();

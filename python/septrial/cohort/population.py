@@ -1,11 +1,12 @@
-"""Virtual septic ICU populations: baseline covariates drawn by the C++ engine from a JSON spec.
+"""Virtual septic ICU populations: baseline covariates drawn by the C++ engine from a spec.
 
 A population spec lists named covariates in sampling order; each is a distribution given as data
 (``normal``, ``lognormal``, ``truncated``, ``categorical``, ``bernoulli``, ``bernoulli_logit``,
 ``bernoulli_mixture``, ``empirical``, ``empirical_cdf``, ``stratified``, ``derived``), may depend on
 covariates listed before it, and may carry ``only_if`` conditions. An optional ``correlation``
-block joins continuous covariates through a Gaussian copula. The format is described by
-``scenarios/schema/population.schema.json`` and in ``cpp/include/septrial/distributions.hpp``.
+block joins continuous covariates through a Gaussian copula. The format is defined by the models
+of :mod:`septrial.spec.population` (``scenarios/schema/population.schema.json`` is generated from
+them); the engine receives the validated spec as structs (:mod:`septrial.cohort.engine_spec`).
 
 >>> pop = Population.load("septic_icu_china")
 >>> df = pop.sample(10_000, seed=1)                      # one row per patient
@@ -19,11 +20,10 @@ leaves the other columns of the same patients unchanged (common random numbers).
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from septrial import _core
+from septrial.cohort.engine_spec import to_engine
 from septrial.progress import progress_callback
+from septrial.spec.base import SpecError
+from septrial.spec.population import PopulationSpec, loads, validate_population
 
 __all__ = ["Population", "available_populations"]
 
@@ -81,29 +85,6 @@ def available_populations() -> list[str]:
     return sorted({p.stem for d in _bundled_dirs("populations") for p in d.glob("*.json")})
 
 
-@functools.lru_cache(maxsize=1)
-def _schema_validator() -> Any:
-    import jsonschema
-
-    schema = json.loads(_bundled_path("schema", "population.schema").read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
-
-
-def _core() -> Any:
-    from septrial import _core
-
-    return _core
-
-
-def _json_path(parts: Iterator[Any] | list[Any]) -> str:
-    out = "$"
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else f".{p}"
-    return out
-
-
 def _default_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -112,8 +93,8 @@ class Population:
     """A population spec plus its validated C++ sampler.
 
     Build one with :meth:`load` (bundled name or path), :meth:`from_dict` or :meth:`from_json`.
-    The spec is validated twice: against the JSON Schema (structure, ranges) and by the C++
-    engine (dependencies, copula, sums); both raise :class:`ValueError` naming the JSON path.
+    The spec is validated once, by :func:`septrial.spec.population.validate_population`; a bad
+    spec raises :class:`ValueError` (:class:`SpecError`) whose message starts with the JSON path.
     """
 
     def __init__(self, spec: Mapping[str, Any], *, source: str | None = None) -> None:
@@ -122,6 +103,7 @@ class Population:
         self._spec: dict[str, Any] = copy.deepcopy(dict(spec))
         self.source = source
         self._sampler: Any = None
+        self._model: PopulationSpec | None = None
         self.validate()
 
     # -- construction -------------------------------------------------------------------------
@@ -147,21 +129,25 @@ class Population:
 
     @classmethod
     def from_json(cls, text: str, *, source: str | None = None) -> Population:
+        """A Population from JSON text (NaN and Infinity literals are refused)."""
         try:
-            spec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            where = f" ({source})" if source else ""
-            raise ValueError(f"$: population spec{where} is not valid JSON: {exc}") from exc
-        return cls(spec, source=source)
+            data = loads(text)
+        except SpecError as exc:
+            raise SpecError(
+                f"{exc}" + (f"\n  in population spec {source}" if source else "")
+            ) from None
+        return cls(data, source=source)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Population:
+        """A Population from JSON-like data (validated; the mapping is copied)."""
         return cls(spec)
 
     # -- introspection ------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
+        """The spec's name ("" if it has none)."""
         return str(self._spec.get("name", ""))
 
     @property
@@ -176,6 +162,7 @@ class Population:
 
     @property
     def columns(self) -> list[str]:
+        """Column names of :meth:`sample_array`, in spec order."""
         return list(self._sampler.columns)
 
     @property
@@ -217,26 +204,22 @@ class Population:
     # -- validation ---------------------------------------------------------------------------
 
     def validate(self) -> Population:
-        """Check the spec against the JSON Schema, then build the C++ sampler (which checks the
-        rest: dependency order, copula, probability sums). Raises ValueError naming JSON paths."""
-        # A failing `then` branch also reports its keys as "unevaluated": list real errors first.
-        unknown_key = ("unevaluatedProperties", "additionalProperties")
-        errors = sorted(
-            _schema_validator().iter_errors(self._spec),
-            key=lambda e: (e.validator in unknown_key, [str(p) for p in e.absolute_path]),
-        )
-        if errors and all(e.validator in unknown_key for e in errors):
-            # Only unknown keys: the engine's message names the key and lists the allowed ones.
-            _core().PopulationSampler(json.dumps(self._spec))
-        if errors:
-            real = [e for e in errors if e.validator not in unknown_key]
-            errors = real or errors
-            lines = [f"{_json_path(list(e.absolute_path))}: {e.message}" for e in errors[:8]]
-            more = f"\n  ... and {len(errors) - 8} more" if len(errors) > 8 else ""
-            prefix = "invalid population spec" + (f" ({self.source})" if self.source else "")
-            raise ValueError(f"{lines[0]}\n{prefix}:\n  " + "\n  ".join(lines) + more)
-        self._sampler = _core().PopulationSampler(json.dumps(self._spec))
+        """Validate the spec (the models of :mod:`septrial.spec.population`) and build the C++
+        sampler from it. Raises :class:`SpecError` (a ValueError) naming the JSON path."""
+        try:
+            self._model = validate_population(self._spec)
+            self._sampler = _core.PopulationSampler(to_engine(self._model))
+        except SpecError as exc:
+            if self.source:
+                raise SpecError(f"{exc}\n  in population spec {self.source}") from None
+            raise
         return self
+
+    @property
+    def model(self) -> PopulationSpec:
+        """The validated spec as a typed, immutable model (defaults filled in)."""
+        assert self._model is not None
+        return self._model
 
     # -- sampling -----------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ Example
 from __future__ import annotations
 
 from .criteria import (
-    COHORT_COVARIATES,
     CriteriaSet,
     Criterion,
     load_criteria,
@@ -31,7 +30,6 @@ from .funnel import RecruitmentEstimate, ScreeningReport, funnel_order, screen_t
 from .lint import LintFinding, lint_criteria
 
 __all__ = [
-    "COHORT_COVARIATES",
     "CriteriaSet",
     "Criterion",
     "Interval",

@@ -28,7 +28,6 @@ import pandas as pd
 from .expr import TYPE_ALIASES, Rule, compile_rule
 
 __all__ = [
-    "COHORT_COVARIATES",
     "KINDS",
     "STAGES",
     "CriteriaSet",
@@ -44,27 +43,6 @@ _FIELDS = ("id", "kind", "text", "rule", "judged_at", "source", "notes")
 _REQUIRED = ("id", "kind", "text", "rule")
 _SET_FIELDS = ("trial", "title", "source", "notes", "age_header", "criteria")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
-
-_BOOL_COLUMNS = (
-    "male ventilated septic_shock transplant autoimmune haem_malignancy active_cancer "
-    "chemo_radio_30d immunosuppressants steroids_gt10mg mi_6mo acute_brain_injury "
-    "uncontrolled_hypertension chf raised_icp_iop ckd crrt child_pugh_bc alcohol_dependence "
-    "mental_illness severe_cognitive_impairment pregnant_lactating consent"
-).split()
-
-#: Covariates of the virtual septic ICU cohort (name -> {"type", "unit"}), the default population
-#: for :func:`septrial.screening.lint.lint_criteria`.
-COHORT_COVARIATES: dict[str, dict[str, Any]] = {
-    "age_y": {"type": "number", "unit": "y"},
-    "sex": {"type": "string", "values": ["male", "female"]},
-    "weight_kg": {"type": "number", "unit": "kg"},
-    "height_cm": {"type": "number", "unit": "cm"},
-    "bmi": {"type": "number", "unit": "kg/m2"},
-    "ffm_kg": {"type": "number", "unit": "kg"},
-    "sofa": {"type": "number", "unit": "points", "min": 0, "max": 24},
-    "ventilated_h": {"type": "number", "unit": "h", "min": 0},
-    **{name: {"type": "bool"} for name in _BOOL_COLUMNS},
-}
 
 RuleFunc = Callable[[pd.DataFrame], Any]
 

@@ -306,7 +306,7 @@ def screen_table(
     Parameters
     ----------
     cohort_df : pandas.DataFrame
-        One row per patient (see :data:`septrial.screening.COHORT_COVARIATES`); row order is
+        One row per patient (see :func:`septrial.protocol.cohort_covariates`); row order is
         arrival order for the randomisation cap.
     criteria : CriteriaSet, list of Criterion, or list of dicts
         The trial's criteria.

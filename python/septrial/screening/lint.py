@@ -386,7 +386,7 @@ def lint_criteria(
         The criteria. A CriteriaSet also supplies ``age_header`` when not given.
     covariates : mapping, collection of str, or a Population
         What the population has: names, ``name -> type`` or ``name -> {"type", "min", "max"}``
-        (e.g. :data:`septrial.screening.COHORT_COVARIATES`); see
+        (e.g. :func:`septrial.protocol.cohort_covariates`); see
         :func:`septrial.screening.parse_covariates`.
     cohort_df : pandas.DataFrame, optional
         A cohort on which to measure how many patients each criterion excludes.

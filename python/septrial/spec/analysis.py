@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from septrial.spec.base import SpecModel, did_you_mean
-from septrial.stats.analyses import ANALYSIS_TESTS
+from septrial.stats.analyses import ANALYSIS_TESTS, DEFAULT_ALPHA
 
 
 class AnalysisItem(SpecModel):
@@ -49,7 +49,7 @@ class AnalysisPlan(SpecModel):
     """True when the plan is an assumption (not the registered one)."""
     note: str = ""
     """Free text: where the plan comes from."""
-    alpha: float = Field(0.05, gt=0, lt=1)
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=1)
     """Two-sided significance level."""
     multiplicity: Literal["holm", "hierarchical", "none"] = "holm"
     """Holm over all analyses, fixed-sequence (primary first, then in order), or none."""

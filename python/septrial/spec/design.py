@@ -12,7 +12,7 @@ from septrial.spec.base import SpecError, SpecModel, validate_spec
 from septrial.spec.dosing import ProtocolDose
 
 #: The engine's solver methods.
-SOLVER_METHODS = tuple(_core.SolverMethod.__members__)
+SOLVER_METHODS = tuple(_core.solver_methods())
 
 
 class Arm(SpecModel):
@@ -81,7 +81,7 @@ class Solver(SpecModel):
 
     def engine(self) -> _core.SolverOptions:
         o = _core.SolverOptions()
-        o.method = _core.SolverMethod.__members__[self.method]
+        o.method = self.method
         o.rtol, o.atol, o.max_steps = self.rtol, self.atol, self.max_steps
         return o
 

@@ -30,7 +30,7 @@ __all__ = [
 BOLUS_UNITS = ("mg", "mg/kg")
 RATE_UNITS = ("mg/h", "mg/kg/h")
 #: Journey events a protocol dose can be placed after (the engine's list).
-ANCHORS = tuple(_core.Anchor.__members__)
+ANCHORS = tuple(_core.anchor_names())
 
 BolusUnit = Literal["mg", "mg/kg"]
 RateUnit = Literal["mg/h", "mg/kg/h"]

@@ -38,7 +38,7 @@ class _Endpoint(SpecModel):
     def engine(self) -> _core.EndpointSpec:
         """The engine's struct: every field set (the engine holds no defaults)."""
         e = _core.EndpointSpec()
-        e.name, e.kind = self.name, _core.EndpointKind.__members__[self.kind]  # type: ignore[attr-defined]
+        e.name, e.kind = self.name, self.kind  # type: ignore[attr-defined]
         e.observable = self.observed or ""
         e.time_h = getattr(self, "time_h", 0.0)
         e.baseline_h = getattr(self, "baseline_h", 0.0)

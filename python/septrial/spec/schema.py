@@ -12,12 +12,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from septrial.spec.criteria import CriteriaFile
+from septrial.spec.population import PopulationSpec
 from septrial.spec.scenario import Scenario
 
 #: schema file stem -> (model, title)
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "scenario": (Scenario, "septrial scenario"),
     "criteria": (CriteriaFile, "septrial eligibility criteria"),
+    "population": (PopulationSpec, "septrial population spec"),
 }
 
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "scenarios" / "schema"

@@ -32,6 +32,8 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 MIN_PER_ARM = 2
+#: Two-sided significance level used when none is given (a scenario sets its own).
+DEFAULT_ALPHA = 0.05
 ALTERNATIVES = ("two-sided", "greater", "less")
 
 
@@ -594,7 +596,12 @@ def cox(
 @dataclass(frozen=True)
 class AnalysisTest:
     """A registered two-arm analysis: the one list the analysis plan, power and the scenario
-    schema take their test names from."""
+    schema take their test names from.
+
+    ``function`` is called (keyword ``alternative`` and ``level`` added) as
+    ``f(control, treated)`` for continuous outcomes, ``f(outcome, baseline, arm)`` when
+    ``needs_baseline``, ``f(events_c, n_c, events_t, n_t)`` for binary outcomes and
+    ``f(time, event, arm)`` for survival outcomes; it returns an :class:`AnalysisResult`."""
 
     name: str
     outcome_kind: str
@@ -673,15 +680,19 @@ def analyse_arms(
         e_t, n_t, m_t = binary_counts(treated, "treated")
         require_count(n_c, "control", m_c)
         require_count(n_t, "treated", m_t)
-        return _binary_result(test, e_c, n_c, e_t, n_t, alternative, level, n_missing=(m_c, m_t))
+        if test in ("fisher", "chi2"):  # report the missing counts too
+            return _binary_result(
+                test, e_c, n_c, e_t, n_t, alternative, level, n_missing=(m_c, m_t)
+            )
+        return func(e_c, n_c, e_t, n_t, **opts)
     if kind == "survival":
         tc, ec = survival_columns(control, "control")
         tt, et = survival_columns(treated, "treated")
         arm = np.r_[np.zeros(tc.size, int), np.ones(tt.size, int)]
         return func(np.r_[tc, tt], np.r_[ec, et], arm, **opts)
-    if test == "ancova":
+    if ANALYSIS_TESTS[test].needs_baseline:
         if baseline_control is None or baseline_treated is None:
-            raise ValueError("ancova needs baseline_control and baseline_treated")
+            raise ValueError(f"{test} needs baseline_control and baseline_treated")
         y_c, y_t = as_float_array(control, "control"), as_float_array(treated, "treated")
         b_c = as_float_array(baseline_control, "baseline_control")
         b_t = as_float_array(baseline_treated, "baseline_treated")
@@ -691,5 +702,5 @@ def analyse_arms(
                 f"the control/treated outcomes ({y_c.size}, {y_t.size})"
             )
         arm = np.r_[np.zeros(y_c.size, int), np.ones(y_t.size, int)]
-        return ancova(np.r_[y_c, y_t], np.r_[b_c, b_t], arm, **opts)
+        return func(np.r_[y_c, y_t], np.r_[b_c, b_t], arm, **opts)
     return func(control, treated, **opts)

@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from statsmodels.stats.multitest import multipletests
 
+from septrial.stats.analyses import DEFAULT_ALPHA
+
 
 @dataclass(frozen=True)
 class MultiplicityResult:
@@ -44,7 +46,7 @@ def _check_inputs(p_values: ArrayLike, alpha: float) -> np.ndarray:
     return p
 
 
-def holm(p_values: ArrayLike, alpha: float = 0.05) -> MultiplicityResult:
+def holm(p_values: ArrayLike, alpha: float = DEFAULT_ALPHA) -> MultiplicityResult:
     """Holm's step-down procedure (strong family-wise error control at ``alpha``).
 
     Uses :func:`statsmodels.stats.multitest.multipletests` with ``method="holm"`` (a hypothesis
@@ -61,7 +63,7 @@ def holm(p_values: ArrayLike, alpha: float = 0.05) -> MultiplicityResult:
     )
 
 
-def hierarchical(p_values_in_order: ArrayLike, alpha: float = 0.05) -> MultiplicityResult:
+def hierarchical(p_values_in_order: ArrayLike, alpha: float = DEFAULT_ALPHA) -> MultiplicityResult:
     """Fixed-sequence (hierarchical gatekeeping) procedure.
 
     Hypotheses are tested in the given order, each at the full ``alpha`` (rejected when

@@ -30,9 +30,11 @@ from scipy.optimize import OptimizeWarning, brentq, curve_fit
 from statsmodels.stats.power import TTestIndPower
 
 from septrial.stats.analyses import (
+    ANALYSIS_TESTS,
     MIN_PER_ARM,
     OUTCOME_KIND,
     InsufficientDataError,
+    analyse_arms,
     ancova_fit,
     as_float_array,
     binary_counts,
@@ -137,9 +139,9 @@ def _prepare_pools(
             arrays = {"y": as_float_array(pool, f"{arm} pool")}
             if kind == "binary":
                 binary_counts(arrays["y"], f"{arm} pool")
-            if test == "ancova":
+            if ANALYSIS_TESTS[test].needs_baseline:
                 if baseline is None:
-                    raise ValueError(f"test='ancova' needs baseline_{arm} (paired with the pool)")
+                    raise ValueError(f"test={test!r} needs baseline_{arm} (paired with the pool)")
                 arrays["b"] = as_float_array(baseline, f"baseline_{arm}")
                 if arrays["b"].size != arrays["y"].size:
                     raise ValueError(
@@ -222,6 +224,8 @@ def _trial_p_values(
     progress: bool,
 ) -> np.ndarray:
     """One p-value per trial (row of the index arrays); NaN where not analysable."""
+    if test not in _VECTORISED:
+        return _generic_p_values(test, pools, idx_c, idx_t, alternative, progress)
     pc, pt = pools["control"], pools["treated"]
     n_trials, n = idx_c.shape
     desc = f"{test}, n_per_arm={n}"
@@ -288,6 +292,38 @@ def _trial_p_values(
             raise InsufficientDataError(str(exc)) from exc
 
     return _loop(one_cox, n_trials, progress, desc)
+
+
+#: Tests with a dedicated (vectorised or cached) path above; any other registered test is run
+#: trial by trial through its registry function.
+_VECTORISED = ("welch", "mann_whitney", "fisher", "chi2", "ancova", "logrank", "cox")
+
+
+def _generic_p_values(
+    test: str,
+    pools: dict[str, dict[str, np.ndarray]],
+    idx_c: np.ndarray,
+    idx_t: np.ndarray,
+    alternative: str,
+    progress: bool,
+) -> np.ndarray:
+    """Any registered analysis, one trial at a time (new tests need no code here)."""
+    kind = OUTCOME_KIND[test]
+
+    def arm_data(arrays: dict[str, np.ndarray], idx: np.ndarray) -> tuple[Any, Any]:
+        if kind == "survival":
+            return pd.DataFrame({"time": arrays["time"][idx], "event": arrays["event"][idx]}), None
+        return arrays["y"][idx], arrays["b"][idx] if "b" in arrays else None
+
+    def one(k: int) -> float:
+        yc, bc = arm_data(pools["control"], idx_c[k])
+        yt, bt = arm_data(pools["treated"], idx_t[k])
+        result = analyse_arms(
+            test, yc, yt, baseline_control=bc, baseline_treated=bt, alternative=alternative
+        )
+        return result.p_value
+
+    return _loop(one, idx_c.shape[0], progress, f"{test}, n_per_arm={idx_c.shape[1]}")
 
 
 # ----------------------------------------------------------------------------- power

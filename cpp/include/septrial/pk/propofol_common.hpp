@@ -1,4 +1,4 @@
-// Shared pieces of the propofol models (pk-dossier §4): every one is a mammillary model dosed into
+// Shared pieces of the propofol models (docs/model.md): every one is a mammillary model dosed into
 // the central compartment, observed as propofol_mg_l = A1/V1 (mg/L = ug/mL) and published on
 // Signal::PropofolMgL so that composed models can read it.
 #pragma once
