@@ -87,6 +87,8 @@ def test_screen_and_compare_commands(tmp_path):
     for key in ("scenario", "scenario_sha256", "seed", "method", "sizes", "septrial_version"):
         assert key in summary, key
     assert summary["sizes"]["n_screen"] == 300
+    first = (out / "screening.md").read_text().splitlines()[0]
+    assert first.startswith("<!-- septrial {") and summary["scenario_sha256"] in first
     out = tmp_path / "compare"
     args = ["compare", "nct04843982", "nct04843982_double_dose", "--out", str(out)]
     args += ["--n-list", "10", "--n-trials", "20", "--pool-per-arm", "20", "--labels", "a", "b"]

@@ -122,7 +122,10 @@ class OutputFolder:
         return path
 
     def text(self, name: str, text: str) -> Path:
-        """Write a text file (e.g. Markdown)."""
+        """Write a text file; a Markdown file starts with the run's identity (an HTML comment,
+        invisible when rendered)."""
+        if name.endswith(".md"):
+            text = f"<!-- septrial {json.dumps(json_safe(self.identity))} -->\n\n{text}"
         return write_text_atomic(self._add(name), text)
 
     def json(self, name: str, obj: dict[str, Any]) -> Path:
