@@ -8,10 +8,10 @@ from septrial.cli import main
 
 
 def test_list_and_validate(tmp_path, capsys):
-    assert main(["list", "--out", str(tmp_path)]) == 0
+    assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "esketamine_otto2021" in out and "nct04843982" in out
-    assert main(["validate", "nct04843982", "--out", str(tmp_path)]) == 0
+    assert main(["validate", "nct04843982"]) == 0
     assert "boundary_conflict" in capsys.readouterr().out
 
 
@@ -37,7 +37,7 @@ def test_bad_scenario_is_a_clear_error(tmp_path, capsys):
             }
         )
     )
-    assert main(["validate", str(bad), "--out", str(tmp_path)]) == 2
+    assert main(["validate", str(bad)]) == 2
     assert "$.arms[0].doses[0].rate" in capsys.readouterr().err
 
 

@@ -159,10 +159,11 @@ def test_nan_and_infinity_literals_are_refused(tmp_path, literal):
         Scenario.load(path)
 
 
-def test_validate_passes_a_good_scenario_and_writes_nothing(tmp_path, capsys):
-    assert cli_main(["validate", "nct04843982", "--out", str(tmp_path / "out")]) == 0
+def test_validate_passes_a_good_scenario_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["validate", "nct04843982"]) == 0
     assert "valid" in capsys.readouterr().out
-    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.iterdir())
 
 
 def test_regimen_ending_before_the_primary_endpoint_is_a_lint_warning():

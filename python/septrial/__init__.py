@@ -27,6 +27,8 @@ _EXPORTS = {
     "power_curve": "septrial.power_curves",
     "assurance": "septrial.power_curves",
     "plot": "septrial.plotting",
+    "compare": "septrial.compare",
+    "to_nonmem": "septrial.nonmem",
 }
 _SUBMODULES = {
     "stats",
@@ -46,7 +48,10 @@ __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        # importing septrial.compare binds the submodule to this name: the function wins
+        globals()[name] = value
+        return value
     if name in _SUBMODULES:
         return importlib.import_module(f"septrial.{name}")
     raise AttributeError(f"module 'septrial' has no attribute {name!r}")

@@ -1,75 +1,70 @@
-"""Command line: ``septrial run|screen|power|validate|list``.
+"""Command line: septrial run | screen | power | compare | validate | list.
 
-Every command writes CSV tables, PNG plots and a JSON summary to ``--out`` (atomically) and prints
-a short report. ``--seed`` makes runs reproducible; ``--threads`` sets engine threads.
+Every simulating command writes its tables (CSV or Parquet), PNG plots and a JSON summary into a
+temporary folder beside --out, then moves it into place with a manifest: --out holds one complete
+run or is left as it was. Tables and summaries name the scenario, the SHA-256 of its resolved
+specification, the seed, the method, the sizes and the septrial version. --seed makes runs
+reproducible; --threads sets the engine's threads (results do not depend on it).
+validate and list write nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from septrial.cohort import available_populations
-from septrial.io import save_figure_atomic, write_csv_atomic, write_text_atomic
+from septrial.compare import compare
+from septrial.exposure import TYPICAL_PATIENT, treated_arm, typical_timecourse
 from septrial.library import models
+from septrial.nonmem import to_nonmem
+from septrial.outputs import FORMATS, OutputFolder
 from septrial.plotting import plot
 from septrial.plotting.power import plot_power_heatmap
 from septrial.power_curves import METHODS, assurance, power_curve, power_grid
+from septrial.provenance import identity, scenario_sha256, septrial_version
 from septrial.scenario import Scenario, available_scenarios
 from septrial.screening_run import screen
-from septrial.simulation import simulate
 from septrial.study import Study
 from septrial.trial import run_trial
+
+__all__ = ["TYPICAL_PATIENT", "build_parser", "main", "typical_pk"]
 
 
 def _study(name: str) -> Study:
     return Study(Scenario.load(name))
 
 
-def _figure(path: Path, axes: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    fig = np.atleast_1d(axes)[0].figure
-    save_figure_atomic(path, fig, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-
-
-#: The patient shown by ``septrial run``: the PK models' reference weight (70 kg).
-TYPICAL_PATIENT = {"weight_kg": 70.0, "age_y": 50.0}
-
-
-def typical_pk(scenario, out: Path) -> dict[str, float]:
+def typical_pk(scenario, out: OutputFolder) -> dict[str, float]:
     """Concentrations of a typical patient on the treatment arm's doses and the background
-    sedation, all from t = 0 (PK only, esketamine + propofol, solved exactly)."""
-    times = np.arange(0.0, 97.0, 1.0)
-    arm = next(a for a in scenario.arms if a.doses)
-    doses = [*arm.doses, *scenario.background]
-    res = simulate("esketamine_propofol", TYPICAL_PATIENT, doses, times, method="exact")
-    write_csv_atomic(out / "pk_typical_patient.csv", res)
+    sedation, all from t = 0 (PK only, esketamine + propofol, solved exactly); also written as
+    a NONMEM-style event dataset."""
+    res = typical_timecourse(scenario, times_h=np.arange(0.0, 97.0, 1.0))
+    out.table("pk_typical_patient", res)
+    out.table("pk_typical_patient_nonmem", to_nonmem(res, res.attrs["doses"], TYPICAL_PATIENT))
     axes = plot(res)
-    axes[0].set_title(f"{arm.label or arm.name}: typical 70 kg patient")
-    _figure(out / "pk_typical_patient.png", axes)
+    arm = treated_arm(scenario)
+    axes[0].set_title(
+        f"{scenario.name}: typical 70 kg patient, {arm.label or arm.name}", fontsize="medium"
+    )
+    axes[-1].set_xlabel("time since randomisation (h)")
+    out.figure("pk_typical_patient", axes)
     at = res.set_index("time_h")
-    rows = {
+    return {
         "esketamine_ng_ml_at_72h": float(at.loc[72.0, "esketamine_ng_ml"]),
         "norketamine_ng_ml_at_72h": float(at.loc[72.0, "norketamine_ng_ml"]),
         "propofol_mg_l_at_72h": float(at.loc[72.0, "propofol_mg_l"]),
     }
-    return rows
 
 
-def cmd_run(args) -> dict[str, Any]:
+def cmd_run(args, study: Study, out: OutputFolder) -> dict[str, Any]:
     """The main job: PK, screening funnel, one trial and the power curve of a scenario."""
-    study = _study(args.scenario)
-    out = Path(args.out)
-    summary: dict[str, Any] = {"scenario": study.name, "seed": args.seed}
+    summary: dict[str, Any] = {}
     t0 = time.perf_counter()
     pk = typical_pk(study.scenario, out)
     summary["typical_patient_pk"] = pk
@@ -86,9 +81,10 @@ def cmd_run(args) -> dict[str, Any]:
         threads=args.threads,
         executor=args.executor,
     )
-    write_csv_atomic(out / "trial_patients.csv", tr.patients)
-    write_csv_atomic(out / "trial_analysis.csv", tr.analysis)
-    _figure(out / "trial_endpoints.png", tr.plot())
+    out.table("trial_patients", tr.patients)
+    out.table("trial_analysis", tr.analysis)
+    out.table("trial_nonmem", tr.to_nonmem())
+    out.figure("trial_endpoints", tr.plot())
     print(tr.summary())
     summary["trial"] = tr.analysis.to_dict(orient="records")
     summary.update(_power(study, args, out, grid=False))
@@ -96,7 +92,7 @@ def cmd_run(args) -> dict[str, Any]:
     return summary
 
 
-def _screen(study: Study, args, out: Path) -> dict[str, Any]:
+def _screen(study: Study, args, out: OutputFolder) -> dict[str, Any]:
     run = screen(
         study,
         n=args.n_screen,
@@ -105,10 +101,10 @@ def _screen(study: Study, args, out: Path) -> dict[str, Any]:
         progress=args.progress,
         executor=args.executor,
     )
-    write_csv_atomic(out / "screening_funnel.csv", run.table)
-    write_csv_atomic(out / "screening_criteria.csv", run.criteria_table())
-    write_text_atomic(out / "screening.md", run.to_markdown())
-    _figure(out / "screening_funnel.png", run.plot())
+    out.table("screening_funnel", run.table)
+    out.table("screening_criteria", run.criteria_table())
+    out.text("screening.md", run.to_markdown())
+    out.figure("screening_funnel", run.plot())
     rec = run.recruitment_time(study.scenario.registry.planned_n)
     findings = study.lint()
     print(run.table.to_string(index=False))
@@ -123,7 +119,7 @@ def _screen(study: Study, args, out: Path) -> dict[str, Any]:
     }
 
 
-def _power(study: Study, args, out: Path, grid: bool) -> dict[str, Any]:
+def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
     kwargs = dict(
         n_per_arm=args.n_list,
         n_trials=args.n_trials,
@@ -135,10 +131,13 @@ def _power(study: Study, args, out: Path, grid: bool) -> dict[str, Any]:
         method=args.method,
     )
     pc = power_curve(study, analyses="all", **kwargs)
-    write_csv_atomic(out / "power_curve.csv", pc.table)
-    _figure(out / "power_curve.png", pc.plot())
+    out.table("power_curve", pc.table)
+    control, treated = study.arm_names[:2]
+    trials = int(pc.table["n_trials"].max())
+    title = f"{study.name}: power, {treated} vs {control} ({pc.method}, {trials} trials per n)"
+    out.figure("power_curve", pc.plot(title=title))
     need = pc.sample_size(0.8).merge(pc.sample_size(0.9), on="analysis", suffixes=("_80", "_90"))
-    write_csv_atomic(out / "sample_size.csv", need)
+    out.table("sample_size", need)
     primary = pc.table[pc.table["analysis"] == pc.table["analysis"].iloc[0]]
     print(primary[["n_per_arm", "power", "power_ci_low", "power_ci_high"]].to_string(index=False))
     print(
@@ -153,23 +152,54 @@ def _power(study: Study, args, out: Path, grid: bool) -> dict[str, Any]:
     }
     if grid:
         pg = power_grid(study, **kwargs)
-        write_csv_atomic(out / "power_grid.csv", pg.table)
+        out.table("power_grid", pg.table)
         n_show = min(pg.table["n_per_arm"], key=lambda n: abs(n - 50))
-        cells = pg.table[pg.table["n_per_arm"] == n_show]
-        _figure(out / "power_heatmap.png", plot_power_heatmap(cells, x="I_max", y="IC50"))
+        first = pg.table["analysis"].iloc[0]
+        cells = pg.table[(pg.table["n_per_arm"] == n_show) & (pg.table["analysis"] == first)]
+        ax = plot_power_heatmap(cells, x="I_max", y="IC50")
+        ax.set_title(f"{study.name}: power of {first} at n = {n_show} per arm", fontsize="medium")
+        ax.set_xlabel("I_max (maximal inhibition, fraction)")
+        ax.set_ylabel("IC50 (ng/mL)")
+        out.figure("power_heatmap", ax)
         a = assurance(study, power=pg, n_per_arm=args.n_list)
-        write_csv_atomic(out / "assurance.csv", a)
+        out.table("assurance", a)
         print(a.to_string(index=False))
         result["assurance"] = a.to_dict(orient="records")
     return result
 
 
-def cmd_screen(args) -> dict[str, Any]:
-    return _screen(_study(args.scenario), args, Path(args.out))
+def cmd_screen(args, study: Study, out: OutputFolder) -> dict[str, Any]:
+    """Screening funnel, recruitment time and protocol lint."""
+    return _screen(study, args, out)
 
 
-def cmd_power(args) -> dict[str, Any]:
-    return _power(_study(args.scenario), args, Path(args.out), grid=not args.no_grid)
+def cmd_power(args, study: Study, out: OutputFolder) -> dict[str, Any]:
+    """Power curves, the assumption grid and the assurance."""
+    return _power(study, args, out, grid=not args.no_grid)
+
+
+def cmd_compare(args, studies: list[Study], out: OutputFolder) -> dict[str, Any]:
+    """Variants side by side on the same virtual patients."""
+    res = compare(
+        studies,
+        n_per_arm=args.n_list,
+        n_trials=args.n_trials,
+        seed=args.seed,
+        labels=args.labels,
+        pool_per_arm=args.pool_per_arm,
+        threads=args.threads,
+        progress=args.progress,
+    )
+    out.table("compare", res.table)
+    out.table("compare_power", res.power)
+    out.table("compare_pk", res.timecourses)
+    out.figure("compare", res.plot())
+    print(res)
+    return {
+        "shared_pools": res.shared_pools,
+        "note": res.note,
+        "compare": res.table.to_dict(orient="records"),
+    }
 
 
 def cmd_validate(args) -> None:
@@ -183,6 +213,7 @@ def cmd_validate(args) -> None:
 
 
 def cmd_list(args) -> None:
+    """Models, bundled scenarios and populations."""
     listing = {
         "models": models(),
         "scenarios": available_scenarios(),
@@ -192,18 +223,39 @@ def cmd_list(args) -> None:
         print(f"{k}: {', '.join(v)}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="septrial", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    sub = p.add_subparsers(dest="command", required=True)
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions kept as written; every option's default shown (unless its help says it)."""
 
-    def common(sp, scenario=True):
-        if scenario:
-            sp.add_argument("scenario", help="bundled scenario name or path to a JSON file")
-        sp.add_argument("--seed", type=int, default=1)
-        sp.add_argument("--out", default="septrial-out", help="output folder")
-        sp.add_argument("--threads", type=int, default=None)
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.default is False:  # a switch
+            return text + " (default: off)"
+        return text + " (default: %(default)s)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``septrial`` command."""
+    p = argparse.ArgumentParser(prog="septrial", description=__doc__, formatter_class=_Formatter)
+    p.add_argument("--version", action="version", version=f"septrial {septrial_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, doc: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=doc, formatter_class=_Formatter)
+
+    def scenario(sp) -> None:
+        sp.add_argument("scenario", help="bundled scenario name (see 'septrial list') or a path")
+
+    def simulating(sp) -> None:
+        sp.add_argument("--seed", type=int, default=1, help="random seed (same seed, same run)")
+        sp.add_argument("--out", default="septrial-out", help="output folder (replaced as a whole)")
+        sp.add_argument(
+            "--format", choices=FORMATS, default="csv", help="table format (parquet: pyarrow)"
+        )
+        sp.add_argument(
+            "--threads", type=int, default=None, help="engine threads (default: all cores)"
+        )
         sp.add_argument("--progress", action="store_true", help="show progress bars")
         sp.add_argument(
             "--dask",
@@ -212,40 +264,76 @@ def build_parser() -> argparse.ArgumentParser:
             help="run on a Dask scheduler at ADDRESS, or 'local' for a local cluster",
         )
 
-    def power_opts(sp):
+    def sizes(sp, method: bool = True) -> None:
         sp.add_argument(
             "--n-list",
             type=int,
             nargs="+",
             default=None,
             dest="n_list",
-            help="patients per arm (default: the scenario's power.n_per_arm)",
+            metavar="N",
+            help="patients per arm of the power curve (default: the scenario's power.n_per_arm)",
         )
-        sp.add_argument("--n-trials", type=int, default=None, dest="n_trials")
         sp.add_argument(
-            "--method",
-            choices=list(METHODS),
+            "--n-trials",
+            type=int,
             default=None,
-            help="power method (default: the scenario's power.method, normally auto)",
+            dest="n_trials",
+            help="simulated trials per n (default: the scenario's power.n_trials)",
         )
-        sp.add_argument("--checkpoint", default=None, help="folder to resume an interrupted run")
+        if method:
+            sp.add_argument(
+                "--method",
+                choices=list(METHODS),
+                default=None,
+                help="auto: fresh when it fits the scenario's time budget, else pool; pool: "
+                "resample trials from independent pools; fresh: every trial anew "
+                "(default: the scenario's power.method)",
+            )
+            sp.add_argument(
+                "--checkpoint",
+                default=None,
+                help="folder to resume an interrupted run from (default: no checkpoints)",
+            )
 
-    r = sub.add_parser("run", help="PK, screening, one trial and the power curve")
-    common(r)
-    power_opts(r)
-    r.add_argument("--n-screen", type=int, default=10_000, dest="n_screen")
-    r.add_argument("--n-per-arm", type=int, default=50, dest="n_per_arm")
-    s = sub.add_parser("screen", help="screening funnel, recruitment time and lint")
-    common(s)
-    s.add_argument("--n-screen", "--n", type=int, default=10_000, dest="n_screen")
-    w = sub.add_parser("power", help="power curves, assumption grid and assurance")
-    common(w)
-    power_opts(w)
+    r = command("run", "PK, screening, one trial and the power curve", cmd_run.__doc__)
+    scenario(r)
+    simulating(r)
+    sizes(r)
+    r.add_argument(
+        "--n-screen", type=int, default=10_000, dest="n_screen", help="admissions screened"
+    )
+    r.add_argument(
+        "--n-per-arm", type=int, default=50, dest="n_per_arm", help="patients per arm of the trial"
+    )
+    s = command("screen", "screening funnel, recruitment time and lint", cmd_screen.__doc__)
+    scenario(s)
+    simulating(s)
+    s.add_argument(
+        "--n-screen", "--n", type=int, default=10_000, dest="n_screen", help="admissions screened"
+    )
+    w = command("power", "power curves, assumption grid and assurance", cmd_power.__doc__)
+    scenario(w)
+    simulating(w)
+    sizes(w)
     w.add_argument("--no-grid", action="store_true", help="skip the IC50 x I_max grid")
-    v = sub.add_parser("validate", help="schema check and protocol lint of a scenario")
-    common(v)
-    lst = sub.add_parser("list", help="models, scenarios and populations")
-    common(lst, scenario=False)
+    c = command("compare", "dosing or design variants side by side", cmd_compare.__doc__)
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="names or paths (two or more)")
+    simulating(c)
+    sizes(c, method=False)
+    c.add_argument(
+        "--pool-per-arm",
+        type=int,
+        default=None,
+        dest="pool_per_arm",
+        help="enrolled patients per arm shared by the variants (default: the first scenario's)",
+    )
+    c.add_argument(
+        "--labels", nargs="+", default=None, help="a short name per variant (default: names)"
+    )
+    v = command("validate", "schema check and protocol lint (writes nothing)", cmd_validate.__doc__)
+    scenario(v)
+    command("list", "models, scenarios and populations (writes nothing)", cmd_list.__doc__)
     return p
 
 
@@ -269,32 +357,55 @@ COMMANDS = {
     "run": cmd_run,
     "screen": cmd_screen,
     "power": cmd_power,
+    "compare": cmd_compare,
     "validate": cmd_validate,
     "list": cmd_list,
 }
 
 
+def _sizes(args) -> dict[str, Any]:
+    names = ("n_screen", "n_per_arm", "n_list", "n_trials", "pool_per_arm")
+    return {k: getattr(args, k) for k in names if hasattr(args, k)}
+
+
+def _execute(args) -> None:
+    if args.command in ("validate", "list"):  # they write nothing
+        COMMANDS[args.command](args)
+        return
+    method = getattr(args, "method", None) or "scenario default"
+    if args.command == "compare":
+        target: Any = [_study(name) for name in args.scenarios]
+        if len(target) < 2:
+            raise ValueError("compare: give two or more scenarios")
+        ident = identity(target[0], args.seed, method, _sizes(args))
+        ident["scenario"] = [s.name for s in target]
+        ident["scenario_sha256"] = [scenario_sha256(s.scenario) for s in target]
+    else:
+        target = _study(args.scenario)
+        ident = identity(target, args.seed, method, _sizes(args))
+    ident["command"] = args.command
+    with OutputFolder(args.out, args.format, ident) as out:
+        summary = COMMANDS[args.command](args, target, out)
+        out.json(f"{args.command}_summary.json", summary)
+    print(f"outputs in {args.out}/")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
     import matplotlib
 
     matplotlib.use("Agg")
     args = build_parser().parse_args(argv)
     try:
-        with _executor(args.dask) as args.executor:
-            summary = COMMANDS[args.command](args)
+        with _executor(getattr(args, "dask", None)) as args.executor:
+            _execute(args)
     except (ValueError, FileNotFoundError) as e:
         print(f"septrial {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; rerun with the same --checkpoint to resume", file=sys.stderr)
+        hint = "; rerun with the same --checkpoint to resume" if args.command != "list" else ""
+        print(f"interrupted, --out left as it was{hint}", file=sys.stderr)
         return 130
-    if summary is None:  # validate and list write nothing
-        return 0
-    out = Path(args.out)
-    write_text_atomic(
-        out / f"{args.command}_summary.json", json.dumps(summary, indent=2, default=str) + "\n"
-    )
-    print(f"outputs in {out}/")
     return 0
 
 

@@ -124,13 +124,21 @@ class PowerResult:
             )
         return pd.DataFrame(rows)
 
-    def plot(self, ax=None, analysis: str | None = None):
-        """Power against n per arm with its interval (one line per analysis)."""
+    def plot(self, ax=None, analysis: str | None = None, title: str | None = None):
+        """Power against patients per arm with its 95 % interval band, the 80 % and 90 % lines
+        and the n reaching them; one curve per analysis."""
         t = self.table
         if analysis is not None:
             t = t[t["analysis"] == analysis]
         by = "analysis" if t["analysis"].nunique() > 1 else None
-        return plot_power_curve(t, ax=ax, by=by)
+        label = None if by else str(t["analysis"].iloc[0])
+        ax = plot_power_curve(t, ax=ax, by=by, label=label)
+        trials = int(t["n_trials"].max()) if "n_trials" in t else 0
+        ax.set_title(
+            title or f"Power ({self.method}, {trials} simulated trials per n, seed {self.seed})",
+            fontsize="medium",
+        )
+        return ax
 
 
 # ---------------------------------------------------------------- public API

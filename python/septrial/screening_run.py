@@ -108,6 +108,10 @@ class ScreeningRun:
             _, axes = plt.subplots(1, 2, figsize=(14, 6))
         plot_funnel(self.report, ax=axes[0])
         plot_exclusions(self.report, ax=axes[1])
+        axes[0].figure.suptitle(
+            f"{self.scenario.name}: screening of {self.n_admitted} septic ICU admissions",
+            fontsize="medium",
+        )
         return axes
 
 

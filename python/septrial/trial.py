@@ -11,6 +11,8 @@ import pandas as pd
 
 from septrial.analysis import analyse
 from septrial.chunks import enrol_any, treat_chunks
+from septrial.nonmem import trial_to_nonmem
+from septrial.plotting.endpoints import plot_trial_endpoints
 from septrial.randomisation import nested_allocation
 from septrial.stats import OUTCOME_KIND
 from septrial.study import as_study
@@ -85,29 +87,24 @@ class TrialResult:
             )
         return "\n".join(lines)
 
-    def plot(self, columns: list[str] | None = None, axes=None):
-        """Endpoint values by arm (one panel per analysed endpoint)."""
-        import matplotlib.pyplot as plt
+    def to_nonmem(self) -> pd.DataFrame:
+        """The trial as a NONMEM-style event dataset (see
+        :func:`septrial.nonmem.trial_to_nonmem` for what it holds and its limits)."""
+        return trial_to_nonmem(self.scenario, self.patients)
 
-        plan = self.scenario.analysis.plan
-        columns = columns or [p.endpoint for p in plan if OUTCOME_KIND[p.test] == "continuous"]
-        if axes is None:
-            _, axes = plt.subplots(
-                1, len(columns), figsize=(3.2 * len(columns), 3.2), squeeze=False
-            )
-            axes = axes[0]
-        arms = self.scenario.arm_names
-        for ax, col in zip(axes, columns, strict=False):
-            data = [self.patients.loc[self.patients["arm"] == a, col].dropna() for a in arms]
-            ax.boxplot(data, showfliers=False)
-            for i, d in enumerate(data):
-                jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(d))
-                ax.plot(np.full(len(d), i + 1.0) + jitter, d, ".", alpha=0.5, ms=4)
-            ax.set_xticks(range(1, len(arms) + 1), arms)
-            ax.set_title(col, fontsize="small")
-            if col.startswith(("il6", "tnf", "il10", "hla")):
-                ax.set_yscale("log")
-        return axes
+    def plot(self, columns: list[str] | None = None, axes=None):
+        """What the analysis tests, by arm: change from baseline (log ratio for log-analysed
+        endpoints) of each continuous plan item, or of the items whose name or endpoint is in
+        ``columns``; estimate and p-value in each panel's title."""
+        plan = [
+            p
+            for p in self.scenario.analysis.plan
+            if OUTCOME_KIND[p.test] == "continuous"
+            and (columns is None or p.endpoint in columns or p.name in columns)
+        ]
+        if not plan:
+            raise ValueError(f"columns: no continuous analysis of {columns}")
+        return plot_trial_endpoints(self, plan, axes=axes)
 
 
 def run_trial(

@@ -74,6 +74,14 @@ def plot_power_curve(
                 needed = sample_size_for_power(curve, target=target).n_per_arm
                 if np.isfinite(needed):
                     ax.axvline(needed, color=line.get_color(), linestyle=":", linewidth=1)
+                    ax.annotate(
+                        f"n = {int(np.ceil(needed))}",
+                        xy=(needed, target),
+                        xytext=(3, -10),
+                        textcoords="offset points",
+                        fontsize="x-small",
+                        color=line.get_color(),
+                    )
     for target in targets:
         ax.axhline(target, color="grey", linestyle="--", linewidth=1)
         ax.annotate(
@@ -88,9 +96,9 @@ def plot_power_curve(
         )
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("patients per arm")
-    ax.set_ylabel("power")
+    ax.set_ylabel("power (band: 95 % Monte Carlo interval)")
     if by is not None or label is not None:
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize="small", frameon=False)
     return ax
 
 
@@ -125,6 +133,8 @@ def plot_power_heatmap(
     limits = {"vmin": 0.0, "vmax": 1.0} if value == "power" else {}
     image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, **limits)
     ax.figure.colorbar(image, ax=ax, label=value)
+    if "n_per_arm" in df and df["n_per_arm"].nunique() == 1:
+        ax.set_title(f"{value} at n = {int(df['n_per_arm'].iloc[0])} per arm", fontsize="medium")
     ax.set_xticks(range(grid.shape[1]), [_tick_label(v) for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [_tick_label(v) for v in grid.index])
     ax.set_xlabel(x)

@@ -17,11 +17,35 @@ _UNITS = {
 }
 
 
+#: Proper names of the quantities (column prefixes).
+NAMES = {
+    "il6": "IL-6",
+    "tnf": "TNF-α",
+    "il10": "IL-10",
+    "hla_dr": "mHLA-DR",
+    "cd4": "CD4+ T cells",
+    "sofa": "SOFA score",
+    "esketamine": "esketamine",
+    "norketamine": "norketamine",
+    "propofol": "propofol",
+}
+
+
+def proper_name(quantity: str) -> str:
+    """``il6`` -> ``IL-6``, ``hla_dr`` -> ``mHLA-DR``; unknown names with spaces."""
+    return NAMES.get(quantity, quantity.replace("_", " "))
+
+
+def unit_of(column: str) -> str:
+    """The unit of an observable column from its suffix (``il6_pg_ml`` -> ``pg/mL``)."""
+    return next((u for suffix, u in _UNITS.items() if column.endswith(suffix)), "")
+
+
 def _label(column: str) -> str:
     for suffix, unit in _UNITS.items():
         if column.endswith(suffix):
-            return f"{column[: -len(suffix)].replace('_', ' ')} ({unit})"
-    return column
+            return f"{proper_name(column[: -len(suffix)])} ({unit})"
+    return proper_name(column)
 
 
 def plot_timecourse(
@@ -84,7 +108,7 @@ def plot_timecourse(
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         if by is not None:
-            ax.legend(fontsize="small")
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[-1].set_xlabel("time (h)")
     return axes
 
