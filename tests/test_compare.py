@@ -8,6 +8,7 @@ import pytest
 
 import septrial
 from septrial.compare import CompareResult, pool_key
+from septrial.scenario import Scenario
 from septrial.study import Study
 
 matplotlib.use("Agg")
@@ -42,7 +43,8 @@ def result() -> CompareResult:
 
 def test_table_and_sharing(result):
     t = result.table
-    assert result.shared_pools and "same 120 enrolled patients" in result.note
+    n_pools = Scenario.load("nct04843982").power.n_pools
+    assert result.shared_pools and f"same {120 * n_pools} enrolled patients" in result.note
     assert t["variant"].tolist() == ["registered", "half", "24h"] == result.variants
     for col in (
         "esketamine_cmax_ng_ml",

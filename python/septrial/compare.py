@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.cohort.frame import Frame
 from septrial.exposure import exposure_metrics, treated_arm, treatment_end_h, typical_timecourse
 from septrial.outcomes import treat
 from septrial.plotting.compare import plot_compare
@@ -107,9 +108,10 @@ def _effect(study: Study, pools, seed, params, threads) -> dict[str, Any]:
     """The primary analysis on everyone in the pools (a large trial of the pools' size)."""
     sc = study.scenario
     names = sc.arm_names[:2]
+    arms = (Frame.concat(list(pools.control)), Frame.concat(list(pools.treated)))
     parts = [
         treat(study, frame, name, seed, threads=threads, overrides=params)
-        for frame, name in zip((pools.control, pools.treated), names, strict=True)
+        for frame, name in zip(arms, names, strict=True)
     ]
     res = analyse(pd.concat(parts, ignore_index=True), sc, *names)
     primary = res[res["role"] == "primary"].iloc[0]
@@ -163,8 +165,11 @@ def compare(
     differ = [s.name for s in studies[1:] if pool_key(s) != key]
     shared = not differ
     if shared:
-        note = f"same {2 * pool} enrolled patients for every variant (pools of {first.name})"
         common = build_pools(studies[0], pool, seed, threads=threads, progress=progress)
+        note = (
+            f"same {2 * pool * common.n_pools} enrolled patients for every variant "
+            f"({common.n_pools} pools of {first.name})"
+        )
     else:
         note = (
             f"separate patients: {', '.join(differ)} enrol differently from {first.name} "
