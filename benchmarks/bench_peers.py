@@ -892,10 +892,21 @@ def render_markdown(result: dict[str, Any]) -> str:
         "(eliminated amount); it does not feed back.",
         "- **Same patients.** Every patient has its own parameter values (seeded draws, shared by "
         "all tools): septrial gets one call with a cohort DataFrame and per-patient `params` "
-        "arrays; libroadrunner does `resetAll()`, sets the values and calls "
-        "`simulate(t0, t_end, points)` per patient; SciPy calls `solve_ivp(..., t_eval=grid)` per "
+        "arrays; libroadrunner (plain use) does `resetAll()`, sets the values by name and calls "
+        "`simulate(t0, t_end, points)` per patient; libroadrunner (*expert*) keeps one instance "
+        "with its selections set once and per patient only calls `reset()`, "
+        "`model.setGlobalParameterValues(indices, values)` with precomputed indices (including "
+        "the infusion rate that the event zeroed, and for Reynolds the state P) and `simulate`; "
+        "numbalsoda runs the whole patient loop in one `numba.njit` function calling "
+        "`numbalsoda.lsoda` with a numba `cfunc` right-hand side (`benchmarks/models_numba.py`), "
+        "so no Python runs per patient; JAX + diffrax runs one `jax.jit` of `jax.vmap` over "
+        "patients of `diffrax.diffeqsolve` (`benchmarks/models_jax.py`, float64, "
+        "`PIDController(rtol, atol)`, `SaveAt(ts=grid)`, the end of the infusion as `jump_ts`); "
+        "vmap advances all patients in lockstep until the slowest finishes; SciPy calls "
+        "`solve_ivp(..., t_eval=grid)` per "
         "patient (for the infusion: two calls, 0–72 h and 72–96 h, so no solver steps across the "
-        "rate change, as septrial does; no Jacobian is supplied to any tool).",
+        "rate change, as septrial does; numbalsoda does the same; no Jacobian is supplied to any "
+        "tool, diffrax's Kvaerno5 differentiates the right-hand side itself).",
         f"- **Same tolerances and grid.** rtol {RTOL:g}, atol {ATOL:g} everywhere (libroadrunner "
         "additionally scales a state's absolute tolerance down by its initial value when that is "
         "below 1, so it is never looser); outputs on the same grid in every tool (septrial and "
@@ -915,10 +926,16 @@ def render_markdown(result: dict[str, Any]) -> str:
         "patients, collecting the outputs into an array), median of the timed repeats after one "
         "untimed warm-up, all in one process. Per-core figures use one thread; septrial also runs "
         "with 2 threads. Peers run fewer patients (they are slower); rates are patients per "
-        "second, so sizes cancel. *work / patient* is accepted steps for septrial and "
-        "right-hand-side evaluations for SciPy.",
+        "second, so sizes cancel. *work / patient* is accepted steps for septrial and JAX and "
+        "right-hand-side evaluations for SciPy. numbalsoda's njit compilation happens in the "
+        "untimed warm-up; JAX's first call (tracing and XLA compilation) is timed apart and "
+        "reported below its table, not in the repeats, which wait for the result "
+        "(`block_until_ready`). XLA is limited to one thread.",
         "- **Ratio.** *septrial ÷ tool* = septrial (dopri5, 1 thread) patients/s ÷ that row's "
-        "patients/s; the summary uses the faster of the peer's configurations.",
+        "patients/s; the summary uses the fastest of the peer's configurations (for "
+        "libroadrunner: plain and expert use, BDF, Adams, and Adams with its order capped at 5; "
+        "`variable_step_size` is not comparable, it returns the solver's steps instead of the "
+        "grid).",
         "- Raw numbers (every repeat) are in the JSON written next to this run "
         "(`benchmarks/results/`).",
         "",
