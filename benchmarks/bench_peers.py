@@ -717,12 +717,12 @@ def _fmt_work(r: dict[str, Any]) -> str:
     return f"{w:,.0f} steps" if steps else f"{w:,.0f} f-evals"
 
 
-def summary_ratios(result: dict[str, Any]) -> dict[str, dict[str, float]]:
+def summary_ratios(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for case in result["cases"]:
         rows = {r["label"]: r for r in case["rows"]}
         s = rows["septrial"]["patients_per_s"]
-        d: dict[str, float] = {}
+        d: dict[str, Any] = {}  # ratios, and which libroadrunner row was fastest
         rr = [r["patients_per_s"] for r in case["rows"] if r["tool"] == "libroadrunner"]
         if rr:
             d["vs_best_roadrunner"] = s / max(rr)
