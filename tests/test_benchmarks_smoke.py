@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "bench_peers.py"
 HAVE_ROADRUNNER = importlib.util.find_spec("roadrunner") is not None
 NO_ROADRUNNER = "libroadrunner is not installed (it is only in the 'bench' extra)"
+HAVE_NUMBALSODA = all(importlib.util.find_spec(m) for m in ("numba", "numbalsoda"))
+HAVE_JAX = all(importlib.util.find_spec(m) for m in ("jax", "diffrax"))
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,10 @@ def run(tmp_path_factory):
             "3",
             "--n-scipy",
             "2",
+            "--n-numbalsoda",
+            "3",
+            "--n-jax",
+            "3",
             "--repeats",
             "1",
         ],
@@ -100,8 +106,10 @@ def test_thread_count_does_not_change_results(run):
 def test_septrial_matches_roadrunner(run):
     _, result = run
     rows = _rows(result, "libroadrunner")
+    solvers = ("CVODE BDF (stiff)", "CVODE Adams")
+    solvers += tuple(f"{s}, expert" for s in (*solvers, "CVODE Adams max order 5"))
     assert {(k, r["solver"]) for k, r in rows} == {
-        (k, s) for k in ("otto2021", "reynolds2006") for s in ("CVODE BDF (stiff)", "CVODE Adams")
+        (k, s) for k in ("otto2021", "reynolds2006") for s in solvers
     }
     for key, r in rows:
         assert r["agreement"] < 1e-3, (key, r["solver"], r["agreement"])
@@ -113,3 +121,39 @@ def test_roadrunner_absent_is_reported(run):
     md, result = run
     assert all(c["roadrunner_skipped"] for c in result["cases"])
     assert "libroadrunner rows skipped" in md.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not HAVE_NUMBALSODA, reason="numbalsoda/numba are only in the 'bench' extra")
+def test_septrial_matches_numbalsoda(run):
+    _, result = run
+    rows = _rows(result, "numbalsoda")
+    assert {k for k, _ in rows} == {"otto2021", "reynolds2006"}
+    for key, r in rows:
+        assert r["agreement"] < 1e-3, (key, r["agreement"])
+    assert all("vs_numbalsoda" in s for s in result["summary"].values())
+
+
+@pytest.mark.skipif(not HAVE_JAX, reason="JAX/diffrax are only in the 'bench' extra")
+def test_septrial_matches_jax(run):
+    _, result = run
+    rows = _rows(result, "JAX + diffrax")
+    assert {(k, r["solver"]) for k, r in rows} == {
+        (k, s) for k in ("otto2021", "reynolds2006") for s in ("Tsit5, vmap", "Kvaerno5, vmap")
+    }
+    for key, r in rows:
+        assert r["agreement"] < 1e-3, (key, r["solver"], r["agreement"])
+        assert r["compile_s"] > 0  # the first call is timed apart from the repeats
+
+
+@pytest.mark.skipif(
+    HAVE_NUMBALSODA and HAVE_JAX, reason="numbalsoda and JAX are installed; their rows are measured"
+)
+def test_missing_optional_peers_are_reported(run):
+    md, result = run
+    text = md.read_text(encoding="utf-8")
+    for case in result["cases"]:
+        if not HAVE_NUMBALSODA:
+            assert "numbalsoda" in case["skipped"]
+        if not HAVE_JAX:
+            assert "JAX + diffrax" in case["skipped"]
+    assert "rows skipped" in text
