@@ -22,8 +22,9 @@ trap 'rm -rf "$PKG"' EXIT
 cp -r python/septrial "$PKG/"
 rm -f "$PKG"/septrial/_core*.so
 cp "$BUILD"/_core*.so "$PKG/septrial/"
+cp -r scenarios "$PKG/septrial/data"
 LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
-  PYTHONPATH="$PKG" SEPTRIAL_DATA="$PWD/scenarios" "$PY" - <<'PYEOF'
+  PYTHONPATH="$PKG" "$PY" - <<'PYEOF'
 import numpy as np
 import septrial
 df = septrial.simulate("sepsis_esketamine", times_h=np.linspace(0, 96, 9),
