@@ -22,14 +22,18 @@ def test_run_trial_is_reproducible_and_thread_independent(scenario):
 
 
 def test_block_randomisation_keeps_the_ratio():
-    from septrial.randomisation import block_randomise
+    from septrial.randomisation import nested_allocation
 
-    arms = block_randomise(30, 15, ratio=(2, 1), block_size=6, seed=1)
-    assert (arms == 0).sum() == 30 and (arms == 1).sum() == 15
-    for k in range(0, 42, 6):  # every full block has the 2:1 ratio
-        assert (arms[k : k + 6] == 0).sum() == 4
+    control, treated = nested_allocation(30, 15, ratio=(2, 1), block_size=6, seed=1)
+    assert len(control) == 30 and len(treated) == 15
+    seq = np.full(max(control.max(), treated.max()) + 1, -1)
+    seq[control], seq[treated] = 0, 1
+    for k in range(0, 42, 6):  # every full block that was used keeps the 2:1 ratio
+        block = seq[k : k + 6]
+        if (block >= 0).all():
+            assert (block == 0).sum() == 4
     with pytest.raises(ValueError, match="block_size"):
-        block_randomise(10, 10, ratio=(1, 1), block_size=3)
+        nested_allocation(10, 10, ratio=(1, 1), block_size=3)
 
 
 def test_deaths_before_an_endpoint_are_missing_by_design_or_worst_rank(scenario):
