@@ -8,13 +8,20 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 BUILD=build/sanitize
 FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEPTRIAL_BUILD_CPP_TESTS=ON \
+# The C++ tests need GoogleTest (Debian: libgtest-dev); without it only the Python workload runs.
+CPP_TESTS=OFF
+[ -f /usr/include/gtest/gtest.h ] && CPP_TESTS=ON
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEPTRIAL_BUILD_CPP_TESTS=$CPP_TESTS \
   -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DSKBUILD=ON \
   -Dpybind11_DIR="$($PY -m pybind11 --cmakedir)" -DPython_EXECUTABLE="$(command -v "$PY")" >/dev/null
 cmake --build "$BUILD" -j "${JOBS:-2}"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-"$BUILD/cpp/tests/septrial_cpp_tests" --gtest_brief=1
+if [ "$CPP_TESTS" = ON ]; then
+  "$BUILD/cpp/tests/septrial_cpp_tests" --gtest_brief=1
+else
+  echo "note: GoogleTest not installed; sanitized C++ unit tests skipped"
+fi
 
 # The Python workload loads the sanitized extension from a private copy of the package.
 PKG=$(mktemp -d)
