@@ -248,7 +248,8 @@ def calibrate(
                 t, ev.stats[t.name], params[t.parameter], elasticity.get(t.parameter, 1.0)
             )
         params.update({k: params[v] for k, v in FOLLOWERS.items()})
-    return history[-1].params, history
+    # No iteration asked for: the current defaults (a report-only run).
+    return (history[-1].params if history else params), history
 
 
 def _round(params: dict[str, float]) -> dict[str, float]:
@@ -388,7 +389,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m septrial.calibrate", description=__doc__)
     parser.add_argument("--n", type=int, default=2000, help="septic ICU admissions per evaluation")
     parser.add_argument("--seed", type=int, default=20261124)
-    parser.add_argument("--iterations", type=int, default=8)
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=8,
+        help="fitting steps (0: evaluate and report the current defaults without refitting)",
+    )
     parser.add_argument(
         "--out", type=Path, default=Path("scenarios/calibration/sepsis_immune.json")
     )
