@@ -143,3 +143,20 @@ def test_a_composed_study_travels_to_a_fresh_process(tmp_path: Path):
         env={"PYTHONPATH": str(root), "PATH": ""},
     )
     assert out.stdout.split() == [study.model.name, str(len(study.model.parameters))]
+
+
+def test_a_scenario_maps_a_role_to_another_observable():
+    """The Sepsis-3 rule on the total SOFA instead of the acute rise: total = chronic baseline +
+    acute rise >= acute, so every infection accepted on the acute rise is accepted on the total
+    (attempts use the same keyed streams), and fewer are rejected; typos are refused."""
+    base = Scenario.load("nct04843982").to_dict()
+    mapped = Scenario.from_dict({**base, "roles": {"acute_sofa": "sofa"}})
+    a = septrial.screen(Scenario.from_dict(base), n=300, seed=5)
+    b = septrial.screen(mapped, n=300, seed=5)
+    assert 0 < b.n_rejected_infections < a.n_rejected_infections
+    with pytest.raises(
+        ValueError, match=r"\$\.roles\.acute_sofa: unknown observable, got 'sofa_acut'"
+    ):
+        Scenario.from_dict({**base, "roles": {"acute_sofa": "sofa_acut"}})
+    with pytest.raises(ValueError, match=r"\$\.roles\.death: unknown role"):
+        Scenario.from_dict({**base, "roles": {"death": "cum_hazard_state"}})

@@ -93,7 +93,8 @@ void bind_specs(py::module_& m) {
       .def_readwrite("arms", &TrialSpec::arms)
       .def_readwrite("endpoints", &TrialSpec::endpoints)
       .def_readwrite("measurement", &TrialSpec::measurement)
-      .def_readwrite("solver", &TrialSpec::solver);
+      .def_readwrite("solver", &TrialSpec::solver)
+      .def_readwrite("roles", &TrialSpec::roles);
   m.def(
       "screen_quantities",
       []() {

@@ -86,9 +86,24 @@ TrialEngine::TrialEngine(const TrialSpec& spec)
     lloq_.emplace_back(observable_column(*model_, obs, "measurement.lloq." + obs), v);
   }
   // The journey's needs are roles the model declares, never its state or observable names.
-  sofa_col_ = model_->role_observable("sofa");
-  sofa_acute_col_ = model_->role_observable("acute_sofa");
-  hazard_state_ = model_->role_state("cumulative_hazard");
+  for (const auto& [role, target] : spec.roles) {
+    const auto& known = role_names();
+    if (std::none_of(known.begin(), known.end(), [&](const RoleInfo& r) { return r.name == role; })) {
+      std::string names;
+      for (const auto& r : known) names += (names.empty() ? "" : ", ") + r.name;
+      throw InputError("roles." + role, "unknown role; allowed: " + names);
+    }
+  }
+  auto observable_role = [&](const std::string& role) {
+    auto it = spec.roles.find(role);
+    return it == spec.roles.end() ? model_->role_observable(role)
+                                  : observable_column(*model_, it->second, "roles." + role);
+  };
+  sofa_col_ = observable_role("sofa");
+  sofa_acute_col_ = observable_role("acute_sofa");
+  auto hazard = spec.roles.find("cumulative_hazard");
+  hazard_state_ = hazard == spec.roles.end() ? model_->role_state("cumulative_hazard")
+                                             : model_->state_index(hazard->second, "roles.cumulative_hazard");
 }
 
 std::vector<TrialEngine::Dose> TrialEngine::resolve_doses(const std::vector<DoseRule>& rules,

@@ -231,6 +231,7 @@ class TrialSpec:
     endpoints: list[EndpointSpec]
     measurement: MeasurementSpec
     solver: SolverOptions
+    roles: dict[str, str]
     def __init__(self) -> None: ...
 
 class _ScreenQuantity(TypedDict):

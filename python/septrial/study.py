@@ -76,6 +76,7 @@ def trial_spec(scenario: Scenario, params: Mapping[str, float]) -> _core.TrialSp
     m.lloq = dict(scenario.measurement.lloq)
     spec.measurement = m
     spec.solver = scenario.solver.engine()
+    spec.roles = dict(scenario.roles)
     return spec
 
 

@@ -54,6 +54,9 @@ struct TrialSpec {
   std::vector<EndpointSpec> endpoints;
   MeasurementSpec measurement;
   SolverOptions solver;
+  /// Roles mapped by the scenario (role -> observable, or qualified state for state roles); a role
+  /// not listed is the one the model declares.
+  std::map<std::string, std::string> roles;
 };
 
 /// A quantity of the screening table (phase A), published so that criteria can name it.

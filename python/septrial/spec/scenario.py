@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from septrial import _core
 from septrial.io import write_text_atomic
 from septrial.library import ModelInfo, model_info, models
 from septrial.protocol import protocol_findings
@@ -141,6 +142,9 @@ class Scenario(SpecModel):
     """Drug-effect assumptions swept and averaged over."""
     solver: Solver = Solver()
     """ODE solver."""
+    roles: dict[str, str] = {}
+    """What plays each role the trial needs (``sofa``, ``acute_sofa``: observables;
+    ``cumulative_hazard``: a state), when not the one the model declares."""
 
     _folder: Path = PrivateAttr(default_factory=Path.cwd)
     _extra_criteria: tuple = PrivateAttr(default=())
@@ -244,6 +248,13 @@ class Scenario(SpecModel):
         for i, dose in enumerate(self.background):
             info.drug_index(dose.drug, f"$.background[{i}].drug")
         observables = [o["name"] for o in info.observables]
+        for role, target in self.roles.items():
+            kinds = {name: kind for name, kind, _ in _core.role_names()}
+            if role not in kinds:
+                fail(f"$.roles.{role}", "unknown role", role, kinds)
+            allowed = info.states if kinds[role] == "state" else observables
+            if target not in allowed:
+                fail(f"$.roles.{role}", f"unknown {kinds[role]}", target, allowed)
         for i, e in enumerate(self.endpoints):
             if e.observed is not None and e.observed not in observables:
                 fail(f"$.endpoints[{i}].observable", "unknown observable", e.observed, observables)
