@@ -216,3 +216,21 @@ def test_cli_dask_option_is_bit_identical(quick, client, tmp_path):
         pd.read_csv(tmp_path / "a" / "power_curve.csv"),
         pd.read_csv(tmp_path / "b" / "power_curve.csv"),
     )
+
+
+def test_fresh_decisions_equal_each_trial_analysed_on_its_own(scenario):
+    """The fresh method analyses its trials together (vectorised p-values); trial k at size n
+    must reject exactly where ``run_trial(trial=k)``'s own analysis (statsmodels / scipy, one
+    trial) has p < alpha, for every item of the plan."""
+    from septrial.power_fresh import fresh_trials
+
+    study = septrial.Study(scenario)
+    plan = list(scenario.analysis.plan)
+    ns, seed, n_trials = [6, 10], 4, 5
+    out = fresh_trials(study, plan, 0, n_trials, ns, seed, [{}], 1)
+    alpha = scenario.analysis.alpha
+    for k in range(n_trials):
+        for j, n in enumerate(ns):
+            table = septrial.run_trial(study, n_per_arm=n, seed=seed, trial=k).analysis
+            expected = (table["p_value"] < alpha).to_numpy()
+            np.testing.assert_array_equal(out[k, 0, :, j], expected, err_msg=f"trial {k}, n={n}")

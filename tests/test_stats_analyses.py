@@ -378,3 +378,25 @@ def test_a_new_analysis_needs_only_its_registry_entry(monkeypatch):
     a = pool_power.power_from_pools(c, t, [20, 40], 150, test="student", seed=3)
     b = pool_power.power_from_pools(c, t, [20, 40], 150, test="welch", seed=3)
     assert np.abs(a["power"].to_numpy() - b["power"].to_numpy()).max() <= 0.03
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_batched_ancova_equals_statsmodels_trial_by_trial(alternative):
+    """The vectorised ANCOVA of the power paths against statsmodels' OLS, one trial at a time,
+    with unequal arms, missing outcomes and baselines, and an unanalysable trial."""
+    from septrial.stats.batched_ancova import ancova_p_values
+
+    rng = np.random.default_rng(1)
+    trials, n_c, n_t = 60, 17, 23
+    b_c, b_t = rng.normal(5, 1, (trials, n_c)), rng.normal(5, 1, (trials, n_t))
+    y_c = 0.6 * b_c + rng.normal(0, 1, (trials, n_c))
+    y_t = 0.6 * b_t + 0.4 + rng.normal(0, 1, (trials, n_t))
+    y_c[rng.random((trials, n_c)) < 0.1] = np.nan
+    b_t[rng.random((trials, n_t)) < 0.05] = np.nan
+    y_c[0, 1:] = np.nan  # one control outcome left: not analysable
+    p = ancova_p_values(y_c, b_c, y_t, b_t, alternative)
+    arm = np.r_[np.zeros(n_c), np.ones(n_t)]
+    assert np.isnan(p[0])
+    for k in range(1, trials):
+        ref = ancova(np.r_[y_c[k], y_t[k]], np.r_[b_c[k], b_t[k]], arm, alternative=alternative)
+        assert p[k] == pytest.approx(ref.p_value, rel=1e-9, abs=1e-15)

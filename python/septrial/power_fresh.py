@@ -20,7 +20,8 @@ from septrial.analysis import analysis_inputs
 from septrial.enrolment import enrol
 from septrial.executor import Task, run_tasks
 from septrial.outcomes import treat
-from septrial.stats import analyse_arms, binomial_ci
+from septrial.stats import OUTCOME_KIND, analyse_arms, binomial_ci
+from septrial.stats.pool_power import p_values_of_rows
 from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
 
 
@@ -30,11 +31,10 @@ def fresh_trials(
     """Rejections (trials x cells x analyses x n) of trials first_trial .. + n_trials - 1;
     ``cells`` are parameter overrides (assumptions) applied to the same patients."""
     scenario = study.scenario
-    death_rule = scenario.analysis.death_rule
-    alpha = scenario.analysis.alpha
     n_c, n_t = arm_sizes(scenario, max(n_list))
     names = scenario.arm_names[:2]
-    out = np.zeros((n_trials, len(cells), len(plan), len(n_list)), dtype=bool)
+    # tables[c][k] = (control, treated) per-patient outcomes of trial k under cell c
+    tables: list[list[tuple[pd.DataFrame, pd.DataFrame]]] = [[] for _ in cells]
     for k in range(n_trials):
         trial = first_trial + k
         rows_of = trial_arms(scenario, n_c, n_t, seed, trial)
@@ -43,21 +43,47 @@ def fresh_trials(
             study, n_enrolled, seed, first_index=trial * TRIAL_STRIDE, threads=threads
         ).frame
         for c, params in enumerate(cells):
-            tables = [
+            control, treated = (
                 treat(study, frame.subset(rows), name, seed, threads=threads, overrides=params)
                 for rows, name in zip(rows_of, names, strict=True)
-            ]
+            )
+            tables[c].append((control, treated))
+    out = np.zeros((n_trials, len(cells), len(plan), len(n_list)), dtype=bool)
+    for c in range(len(cells)):
+        for i, item in enumerate(plan):
             for j, n in enumerate(n_list):
-                nt = arm_sizes(scenario, n)[1]
-                for i, item in enumerate(plan):
-                    tc, yc, bc = analysis_inputs(tables[0].iloc[:n], item, scenario, death_rule)
-                    _, yt, bt = analysis_inputs(tables[1].iloc[:nt], item, scenario, death_rule)
-                    try:
-                        res = analyse_arms(tc, yc, yt, baseline_control=bc, baseline_treated=bt)
-                        out[k, c, i, j] = res.p_value < alpha
-                    except ValueError:
-                        out[k, c, i, j] = False  # not analysable (e.g. all died): not significant
+                p = _p_values(scenario, item, tables[c], n, arm_sizes(scenario, n)[1])
+                out[:, c, i, j] = p < scenario.analysis.alpha  # NaN (not analysable): False
     return out
+
+
+def _p_values(scenario, item, trials, n_c: int, n_t: int) -> np.ndarray:
+    """P-values of one plan item in every trial at n_c / n_t patients per arm: the trials'
+    outcome matrices go through the vectorised paths of the pool method at once."""
+    death_rule = scenario.analysis.death_rule
+    inputs = [
+        (
+            analysis_inputs(control.iloc[:n_c], item, scenario, death_rule),
+            analysis_inputs(treated.iloc[:n_t], item, scenario, death_rule),
+        )
+        for control, treated in trials
+    ]
+    test = inputs[0][0][0]
+    if OUTCOME_KIND[test] == "survival":  # event times dropped per trial: one at a time
+        p = np.full(len(trials), np.nan)
+        for k, ((_, yc, bc), (_, yt, bt)) in enumerate(inputs):
+            try:
+                p[k] = analyse_arms(test, yc, yt, baseline_control=bc, baseline_treated=bt).p_value
+            except ValueError:
+                pass  # not analysable (e.g. no events): not significant
+        return p
+
+    def stack(arm: int, part: int) -> np.ndarray | None:
+        if inputs[0][arm][part] is None:
+            return None
+        return np.vstack([np.asarray(x[arm][part], dtype=float) for x in inputs])
+
+    return p_values_of_rows(test, stack(0, 1), stack(1, 1), stack(0, 2), stack(1, 2))
 
 
 def run_fresh(

@@ -35,7 +35,6 @@ from septrial.stats.analyses import (
     OUTCOME_KIND,
     InsufficientDataError,
     analyse_arms,
-    ancova_fit,
     as_float_array,
     binary_counts,
     binary_p_value,
@@ -43,10 +42,10 @@ from septrial.stats.analyses import (
     cox,
     get_test,
     logrank_core,
-    p_from_t,
     require_count,
     survival_columns,
 )
+from septrial.stats.batched_ancova import ancova_p_values
 from septrial.stats.binomial import BINOMIAL_CI_METHODS, binomial_ci
 
 SeedLike = int | Sequence[int] | np.random.SeedSequence | None
@@ -230,6 +229,7 @@ def _trial_p_values(
         return _generic_p_values(test, pools, idx_c, idx_t, alternative, progress)
     pc, pt = pools["control"], pools["treated"]
     n_trials, n = idx_c.shape
+    n_t = idx_t.shape[1]  # the treated arm may be larger (allocation ratio)
     desc = f"{test}, n_per_arm={n}"
     if test == "welch":
         return _welch_p(pc["y"][idx_c], pt["y"][idx_t], alternative)
@@ -245,36 +245,27 @@ def _trial_p_values(
         return _loop(one_mw, n_trials, progress, desc)
     if test in ("fisher", "chi2"):
         c, t = pc["y"][idx_c], pt["y"][idx_t]
-        ev_c, n_c = np.nansum(c, axis=1), np.sum(~np.isnan(c), axis=1)
-        ev_t, n_t = np.nansum(t, axis=1), np.sum(~np.isnan(t), axis=1)
+        ev_c, kept_c = np.nansum(c, axis=1), np.sum(~np.isnan(c), axis=1)
+        ev_t, kept_t = np.nansum(t, axis=1), np.sum(~np.isnan(t), axis=1)
         cache: dict[tuple[int, int, int, int], float] = {}
 
         def one_binary(k: int) -> float:
-            key = (int(ev_c[k]), int(n_c[k]), int(ev_t[k]), int(n_t[k]))
+            key = (int(ev_c[k]), int(kept_c[k]), int(ev_t[k]), int(kept_t[k]))
             if key not in cache:
                 require_count(key[1], "control", n - key[1])
-                require_count(key[3], "treated", n - key[3])
+                require_count(key[3], "treated", n_t - key[3])
                 cache[key] = binary_p_value(test, *key, alternative)
             return cache[key]
 
         return _loop(one_binary, n_trials, progress, desc)
     if test == "ancova":
-        y = np.concatenate([pc["y"][idx_c], pt["y"][idx_t]], axis=1)
-        b = np.concatenate([pc["b"][idx_c], pt["b"][idx_t]], axis=1)
-        arm = np.r_[np.zeros(n, int), np.ones(n, int)]
-
-        def one_ancova(k: int) -> float:
-            keep = ~(np.isnan(y[k]) | np.isnan(b[k]))
-            require_count(int(np.sum(keep[:n])), "control", int(np.sum(~keep[:n])))
-            require_count(int(np.sum(keep[n:])), "treated", int(np.sum(~keep[n:])))
-            fit = ancova_fit(y[k][keep], b[k][keep], arm[keep])
-            return p_from_t(float(fit.tvalues[1]), float(fit.df_resid), alternative)
-
-        return _loop(one_ancova, n_trials, progress, desc)
+        return ancova_p_values(
+            pc["y"][idx_c], pc["b"][idx_c], pt["y"][idx_t], pt["b"][idx_t], alternative
+        )
     # survival
     time = np.concatenate([pc["time"][idx_c], pt["time"][idx_t]], axis=1)
     event = np.concatenate([pc["event"][idx_c], pt["event"][idx_t]], axis=1)
-    arm = np.r_[np.zeros(n, int), np.ones(n, int)]
+    arm = np.r_[np.zeros(n, int), np.ones(n_t, int)]
     if test == "logrank":
 
         def one_logrank(k: int) -> float:
@@ -326,6 +317,29 @@ def _generic_p_values(
         return result.p_value
 
     return _loop(one, idx_c.shape[0], progress, f"{test}, n_per_arm={idx_c.shape[1]}")
+
+
+def p_values_of_rows(
+    test: str,
+    control: np.ndarray,
+    treated: np.ndarray,
+    baseline_control: np.ndarray | None = None,
+    baseline_treated: np.ndarray | None = None,
+    alternative: str = "two-sided",
+) -> np.ndarray:
+    """One p-value per row (trial) of per-arm outcome matrices (trials x patients, NaN =
+    missing), through the same vectorised paths as the pool method; NaN where a trial cannot be
+    analysed. For continuous and binary outcomes."""
+    if OUTCOME_KIND[test] == "survival":
+        raise ValueError(f"{test}: survival outcomes are analysed trial by trial")
+    pools = {"control": {"y": np.ravel(control)}, "treated": {"y": np.ravel(treated)}}
+    if baseline_control is not None and baseline_treated is not None:
+        pools["control"]["b"] = np.ravel(baseline_control)
+        pools["treated"]["b"] = np.ravel(baseline_treated)
+    t = control.shape[0]
+    idx_c = np.arange(control.size).reshape(t, -1)
+    idx_t = np.arange(treated.size).reshape(t, -1)
+    return _trial_p_values(test, pools, idx_c, idx_t, alternative, False)
 
 
 # ----------------------------------------------------------------------------- power
