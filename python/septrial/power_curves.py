@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.executor import resumed_patients
 from septrial.plotting.power import plot_power_curve
 from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
 from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
+from septrial.progress import overall_bar
 from septrial.spec.analysis import AnalysisItem
 from septrial.stats import sample_size_for_power
 from septrial.stats.replicates import mean_interval
@@ -84,6 +86,8 @@ class PowerResult:
     derived quantities such as assurance."""
     fresh_estimate_s: float | None = None
     """The estimated fresh run time that ``method="auto"`` compared with the budget."""
+    patients_resumed: int = 0
+    """Of ``patients_simulated``, those loaded from a checkpoint rather than simulated now."""
 
     def __repr__(self) -> str:
         first = self.table[self.table["analysis"] == self.table["analysis"].iloc[0]]
@@ -103,8 +107,10 @@ class PowerResult:
 
     @property
     def patients_per_s(self) -> float:
-        """Simulated patients per second of wall time."""
-        return self.patients_simulated / self.wall_s if self.wall_s > 0 else float("nan")
+        """Patients simulated by this call per second of wall time (work resumed from a
+        checkpoint is not counted)."""
+        fresh = self.patients_simulated - self.patients_resumed
+        return fresh / self.wall_s if self.wall_s > 0 else float("nan")
 
     def sample_size(self, target: float = 0.8) -> pd.DataFrame:
         """n per arm reaching ``target`` power for each analysis and assumption (monotone fit)."""
@@ -183,13 +189,15 @@ def _run(
         ctrl = treat_pools(
             study, pools, names[0], seed, control_params, executor, checkpoint, threads, progress
         )
-        for cell in cells:
-            trt = treat_pools(
-                study, pools, names[1], seed, cell, executor, checkpoint, threads, progress
-            )
-            t, r = pool_power(sc, plan, ctrl, trt, n_list, n_trials, seed, ci)
-            tables.append(t.assign(**cell))
-            reps.append(r.assign(**cell))
+        with overall_bar(progress, len(cells), "assumption cells", "cell") as cell_done:
+            for cell in cells:
+                trt = treat_pools(
+                    study, pools, names[1], seed, cell, executor, checkpoint, threads, progress
+                )
+                t, r = pool_power(sc, plan, ctrl, trt, n_list, n_trials, seed, ci)
+                tables.append(t.assign(**cell))
+                reps.append(r.assign(**cell))
+                cell_done()
         simulated = pools.n_pools * pools.pool_per_arm * (1 + len(cells))
         return pd.concat(tables, ignore_index=True), pd.concat(reps, ignore_index=True), simulated
     rej = run_fresh(
@@ -248,27 +256,29 @@ def power_curve(
     if pools is not None and method == "auto":
         method = "pool"
     method, est = choose_method(method, study, plan, n_list, n_trials, 1, seed, threads, executor)
-    table, reps, simulated = _run(
-        study,
-        plan,
-        [params],
-        params,
-        n_list,
-        n_trials,
-        seed,
-        method,
-        pool_per_arm,
-        n_pools,
-        executor,
-        checkpoint,
-        threads,
-        progress,
-        ci,
-        pools,
-    )
+    with resumed_patients() as resumed:
+        table, reps, simulated = _run(
+            study,
+            plan,
+            [params],
+            params,
+            n_list,
+            n_trials,
+            seed,
+            method,
+            pool_per_arm,
+            n_pools,
+            executor,
+            checkpoint,
+            threads,
+            progress,
+            ci,
+            pools,
+        )
     table.insert(1, "method", method)
     res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, list(params))
     res.replicates, res.fresh_estimate_s = reps, est
+    res.patients_resumed = resumed[0]
     return res
 
 
@@ -314,27 +324,29 @@ def power_grid(
     method, est = choose_method(
         method, study, plan, n_list, n_trials, len(cells), seed, threads, executor
     )
-    table, reps, simulated = _run(
-        study,
-        plan,
-        cells,
-        {},
-        n_list,
-        n_trials,
-        seed,
-        method,
-        pool_per_arm,
-        n_pools,
-        executor,
-        checkpoint,
-        threads,
-        progress,
-        "wilson",
-        pools,
-    )
+    with resumed_patients() as resumed:
+        table, reps, simulated = _run(
+            study,
+            plan,
+            cells,
+            {},
+            n_list,
+            n_trials,
+            seed,
+            method,
+            pool_per_arm,
+            n_pools,
+            executor,
+            checkpoint,
+            threads,
+            progress,
+            "wilson",
+            pools,
+        )
     table.insert(1, "method", method)
     res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, keys)
     res.replicates, res.fresh_estimate_s = reps, est
+    res.patients_resumed = resumed[0]
     return res
 
 

@@ -65,6 +65,7 @@ def run_fresh(
 ) -> np.ndarray:
     """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``."""
     per_task = max(1, n_trials // 16)
+    per_trial = sum(arm_sizes(study.scenario, max(n_list))) * len(cells)
     tasks = []
     for k in range(0, n_trials, per_task):
         n = min(per_task, n_trials - k)
@@ -78,8 +79,10 @@ def run_fresh(
             "cells": cells,
             "plan": [p.name for p in plan],
         }
-        tasks.append(Task(fresh_trials, (study, plan, k, n, n_list, seed, cells, threads), key))
-    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
+        args = (study, plan, k, n, n_list, seed, cells, threads)
+        tasks.append(Task(fresh_trials, args, key, patients=n * per_trial))
+    desc = f"trials ({len(cells)} assumption cells each)" if len(cells) > 1 else "trials"
+    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, desc))
 
 
 def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.DataFrame:
