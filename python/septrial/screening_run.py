@@ -9,6 +9,7 @@ import pandas as pd
 
 from septrial.chunks import frame_chunks
 from septrial.cohort.frame import Frame
+from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible
 from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
 from septrial.study import as_study
@@ -138,6 +139,10 @@ def screen(
     frame = frame_chunks(study, int(n), seed, executor, threads, progress)
     screened = frame.table[frame.alive].reset_index(drop=True)
     if len(screened) == 0:
+        if int(n) >= 100:
+            explain_nobody_alive(study, int(n), frame.table["status"])
         raise ValueError("n: no simulated patient was alive at screening; sample more patients")
     report = screen_table(screened, study.criteria, n_target=n_target)
+    if report.n_consented == 0:
+        explain_nobody_eligible(study, int(n))
     return ScreeningRun(study, frame, report)
