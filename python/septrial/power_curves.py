@@ -25,6 +25,7 @@ import pandas as pd
 
 from septrial.analysis import analyse
 from septrial.executor import resumed_patients
+from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.plotting.power import plot_power_curve
 from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
 from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
@@ -33,7 +34,7 @@ from septrial.spec.analysis import AnalysisItem
 from septrial.stats import sample_size_for_power
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
-from septrial.trial import arm_sizes
+from septrial.trial import arm_request, arm_sizes
 
 METHODS = ("auto", "pool", "fresh")
 
@@ -147,6 +148,18 @@ class PowerResult:
         return ax
 
 
+def _check_memory(sc, method, n_list, pool_per_arm, n_pools, pools, n_cells) -> None:
+    """Refuse pools (or fresh trials) that do not fit in memory, naming the field."""
+    if method == "pool" and pools is None:
+        size = int(pool_per_arm or sc.power.pool_per_arm)
+        rows = int(n_pools or sc.power.n_pools) * size * (1 + n_cells)
+        check_fits("pool_per_arm", size, rows, BYTES_PER_PATIENT, "patients followed")
+    elif method == "fresh":
+        n = max(n_list)
+        rows = sum(arm_sizes(sc, n))
+        check_fits("n_per_arm", arm_request(sc, n), rows, BYTES_PER_PATIENT, "patients per trial")
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -172,6 +185,7 @@ def _run(
     trials in each); the pool method follows the control pools once, with ``control_params``."""
     sc = study.scenario
     tables, reps = [], []
+    _check_memory(sc, method, n_list, pool_per_arm, n_pools, pools, len(cells))
     if method == "pool":
         pools = resolve_pools(
             study,

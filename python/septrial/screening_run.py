@@ -10,6 +10,7 @@ import pandas as pd
 from septrial.chunks import frame_chunks
 from septrial.cohort.frame import Frame
 from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible
+from septrial.memory import BYTES_PER_ADMISSION, check_fits
 from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
 from septrial.study import as_study
@@ -136,6 +137,7 @@ def screen(
     study = as_study(scenario)
     if int(n) < 1:
         raise ValueError(f"n: must be >= 1, got {n}")
+    check_fits("n", n, int(n), BYTES_PER_ADMISSION, "septic ICU admissions")
     frame = frame_chunks(study, int(n), seed, executor, threads, progress)
     screened = frame.table[frame.alive].reset_index(drop=True)
     if len(screened) == 0:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from septrial import _core
 from septrial.covariates import covariate_columns
 from septrial.library import model_info, models
+from septrial.memory import check_fits, row_bytes
 from septrial.progress import progress_callback
 from septrial.spec.base import spec_error
 from septrial.spec.design import Solver
@@ -180,6 +181,7 @@ def simulate(
     cov, cohort = covariate_columns(covariates)
     n = len(cov["weight_kg"])
     t = _times(times_h)
+    check_fits("times_h", f"{len(t)} times x {n} patients", n * len(t), row_bytes(info), "rows")
     param_matrix = info.parameter_matrix(params, n)
 
     doses = list(doses)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from septrial.analysis import analyse
 from septrial.chunks import enrol_any, treat_chunks
+from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.nonmem import trial_to_nonmem
 from septrial.plotting.endpoints import plot_trial_endpoints
 from septrial.randomisation import nested_allocation
@@ -25,6 +26,12 @@ def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
     """(control, treated) sizes: ``n_per_arm`` control patients and the allocation ratio."""
     ratio = scenario.allocation.ratio
     return int(n_per_arm), int(round(n_per_arm * ratio[1] / ratio[0]))
+
+
+def arm_request(scenario, n_per_arm) -> str:
+    """``n_per_arm`` as the user asked, with the allocation ratio when it is not 1:1."""
+    ratio = list(scenario.allocation.ratio)
+    return f"{n_per_arm}" if ratio[0] == ratio[1] else f"{n_per_arm} (allocation.ratio {ratio})"
 
 
 def trial_arms(
@@ -132,6 +139,7 @@ def run_trial(
     if int(n_per_arm) < 2:
         raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
     n_c, n_t = arm_sizes(sc, n_per_arm)
+    check_fits("n_per_arm", arm_request(sc, n_per_arm), n_c + n_t, BYTES_PER_PATIENT, "patients")
     rows_of = trial_arms(sc, n_c, n_t, seed, trial)
     n_enrolled = int(max(r.max() for r in rows_of)) + 1
     first = trial * TRIAL_STRIDE
