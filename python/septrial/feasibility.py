@@ -42,6 +42,12 @@ def explain_nobody_alive(study, n_admissions: int, reasons) -> None:
             f"({journey.sepsis3_min_acute_sofa:g}, allowed 0-24) or raise journey.max_attempts "
             f"({journey.max_attempts}, allowed 1-1000000)"
         )
+    elif counts:
+        field = "solver.max_steps" if any("max_steps" in r for r in counts) else "solver"
+        hint = (
+            "the ODE solves to screening failed: raise solver.max_steps (allowed 1-1e9), "
+            "loosen solver.rtol / solver.atol or change solver.method"
+        )
     else:
         field = "journey.screening_after_icu_h"
         hint = (

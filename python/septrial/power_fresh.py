@@ -20,6 +20,7 @@ from septrial.analysis import analysis_inputs
 from septrial.enrolment import enrol
 from septrial.executor import Task, run_tasks
 from septrial.outcomes import treat
+from septrial.solver_failures import failed_mask
 from septrial.stats import analyse_arms, binomial_ci
 from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
 
@@ -27,14 +28,16 @@ from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
 def fresh_trials(
     study, plan, first_trial: int, n_trials: int, n_list, seed, cells, threads
 ) -> np.ndarray:
-    """Rejections (trials x cells x analyses x n) of trials first_trial .. + n_trials - 1;
-    ``cells`` are parameter overrides (assumptions) applied to the same patients."""
+    """Rejections (trials x cells x analyses x n, 0/1) of trials first_trial .. + n_trials - 1,
+    followed by two more "analyses": the control and treated patients (of the first n) whose
+    follow-up solve failed; ``cells`` are parameter overrides (assumptions) applied to the same
+    patients."""
     scenario = study.scenario
     death_rule = scenario.analysis.death_rule
     alpha = scenario.analysis.alpha
     n_c, n_t = arm_sizes(scenario, max(n_list))
     names = scenario.arm_names[:2]
-    out = np.zeros((n_trials, len(cells), len(plan), len(n_list)), dtype=bool)
+    out = np.zeros((n_trials, len(cells), len(plan) + 2, len(n_list)), dtype=np.int64)
     for k in range(n_trials):
         trial = first_trial + k
         rows_of = trial_arms(scenario, n_c, n_t, seed, trial)
@@ -47,8 +50,11 @@ def fresh_trials(
                 treat(study, frame.subset(rows), name, seed, threads=threads, overrides=params)
                 for rows, name in zip(rows_of, names, strict=True)
             ]
+            failed = [np.cumsum(failed_mask(t)) for t in tables]
             for j, n in enumerate(n_list):
                 nt = arm_sizes(scenario, n)[1]
+                out[k, c, len(plan), j] = failed[0][n - 1]
+                out[k, c, len(plan) + 1, j] = failed[1][nt - 1]
                 for i, item in enumerate(plan):
                     tc, yc, bc = analysis_inputs(tables[0].iloc[:n], item, scenario, death_rule)
                     _, yt, bt = analysis_inputs(tables[1].iloc[:nt], item, scenario, death_rule)
@@ -70,7 +76,7 @@ def run_fresh(
     for k in range(0, n_trials, per_task):
         n = min(per_task, n_trials - k)
         key = {
-            "stage": "fresh-nested",
+            "stage": "fresh-nested-failures",
             "scenario": study.scenario.canonical_json(),
             "seed": seed,
             "first_trial": k,
@@ -86,8 +92,10 @@ def run_fresh(
 
 
 def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.DataFrame:
-    """Power rows (analysis x n) of one cell's rejections (trials x analyses x n)."""
+    """Power rows (analysis x n) of one cell's rejections (trials x analyses x n), with the
+    solver failures summed over the trials (the two rows after the analyses)."""
     n_trials = rejections.shape[0]
+    failed = rejections[:, len(plan) :, :].sum(axis=0)
     rows = []
     for i, item in enumerate(plan):
         for j, n in enumerate(n_list):
@@ -107,6 +115,8 @@ def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.D
                     "test": item.test,
                     "alpha": scenario.analysis.alpha,
                     "n_rejected": k,
+                    "solver_failed_control": int(failed[0, j]),
+                    "solver_failed_treated": int(failed[1, j]),
                 }
             )
     return pd.DataFrame(rows)
@@ -114,6 +124,7 @@ def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.D
 
 def fresh_replicates(plan, n_list, rejections: np.ndarray) -> pd.DataFrame:
     """Each trial's rejection (0/1) as a replicate (analysis, n, replicate, power)."""
+    rejections = rejections[:, : len(plan), :]
     t, a, n = np.meshgrid(
         np.arange(rejections.shape[0]), np.arange(len(plan)), np.arange(len(n_list)), indexing="ij"
     )

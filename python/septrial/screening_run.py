@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from septrial.chunks import frame_chunks
@@ -13,6 +14,7 @@ from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible
 from septrial.memory import BYTES_PER_ADMISSION, check_fits
 from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
+from septrial.solver_failures import most_common_reason
 from septrial.study import as_study
 
 __all__ = ["ScreeningRun", "screen"]
@@ -34,9 +36,29 @@ class ScreeningRun:
     def n_admitted(self) -> int:
         return len(self.frame)
 
+    def _not_screened(self, kind: str) -> np.ndarray:
+        status = self.frame.table["status"].astype(str)
+        gone = ~self.frame.alive
+        no_sepsis = status.str.contains("max_attempts", regex=False).to_numpy()
+        if kind == "died":
+            return gone & (status == "").to_numpy()
+        if kind == "solver":
+            return gone & (status != "").to_numpy() & ~no_sepsis
+        return gone & no_sepsis
+
     @property
     def n_died_before_screening(self) -> int:
-        return int((~self.frame.alive).sum())
+        return int(self._not_screened("died").sum())
+
+    @property
+    def n_solver_failed(self) -> int:
+        """Admissions whose ODE solve to screening failed (not screened; not deaths)."""
+        return int(self._not_screened("solver").sum())
+
+    @property
+    def solver_reason(self) -> str:
+        """Most common reason of the solver failures before screening ('' when none)."""
+        return most_common_reason(self.frame.table.loc[self._not_screened("solver"), "status"])
 
     @property
     def n_rejected_infections(self) -> int:
@@ -52,6 +74,12 @@ class ScreeningRun:
                 {"step": "died before screening", "n": self.n_died_before_screening},
             ]
         )
+        if self.n_solver_failed:
+            failed = {
+                "step": f"solver failed before screening ({self.solver_reason})",
+                "n": self.n_solver_failed,
+            }
+            head = pd.concat([head, pd.DataFrame([failed])], ignore_index=True)
         body = self.report.table()
         out = pd.concat([head, body], ignore_index=True)
         out["% of admissions"] = 100.0 * out["n"] / self.n_admitted
@@ -93,14 +121,17 @@ class ScreeningRun:
         )
 
     def to_markdown(self) -> str:
-        lines = [self.report.to_markdown()]
-        lines.insert(
-            0,
+        head = (
             f"Septic ICU admissions simulated: {self.n_admitted}; died before "
             f"screening: {self.n_died_before_screening}; infections that resolved "
-            f"before an ICU (rejected): {self.n_rejected_infections}.\n",
+            f"before an ICU (rejected): {self.n_rejected_infections}."
         )
-        return "\n".join(lines)
+        if self.n_solver_failed:
+            head += (
+                f" Solver failures before screening (not screened): {self.n_solver_failed}, "
+                f"{self.solver_reason}."
+            )
+        return "\n".join([head + "\n", self.report.to_markdown()])
 
     def plot(self, axes=None):
         """CONSORT funnel and the exclusions per criterion, side by side."""

@@ -15,6 +15,7 @@ from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.nonmem import trial_to_nonmem
 from septrial.plotting.endpoints import plot_trial_endpoints
 from septrial.randomisation import nested_allocation
+from septrial.solver_failures import failure_table
 from septrial.stats import OUTCOME_KIND
 from septrial.study import as_study
 
@@ -79,12 +80,24 @@ class TrialResult:
             + self.analysis.to_html(index=False, float_format=lambda x: f"{x:.4g}")
         )
 
+    @property
+    def solver_failures(self) -> pd.DataFrame:
+        """Per arm: patients, those whose follow-up ODE solve failed (outcomes missing), and
+        the most common reason."""
+        return failure_table(self.patients, self.scenario.arm_names[:2])
+
     def summary(self) -> str:
         a = self.analysis
         lines = [
             f"{self.scenario.name}: {len(self.patients)} randomised from "
             f"{self.n_admissions} septic ICU admissions (seed {self.seed})"
         ]
+        for r in self.solver_failures.itertuples():
+            if r.n_solver_failed:
+                lines.append(
+                    f"  solver failed for {r.n_solver_failed} of {r.n_patients} patients in arm "
+                    f"{r.arm!r} (outcomes missing): {r.reason}"
+                )
         for _, r in a.iterrows():
             flag = "significant" if r["reject"] else "not significant"
             lines.append(
