@@ -24,6 +24,15 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.arguments import (
+    MAX_SEED,
+    MAX_THREADS,
+    optional_whole,
+    real,
+    real_map,
+    whole,
+    whole_list,
+)
 from septrial.executor import resumed_patients
 from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.plotting.power import plot_power_curve
@@ -34,7 +43,7 @@ from septrial.spec.analysis import AnalysisItem
 from septrial.stats import sample_size_for_power
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
-from septrial.trial import arm_request, arm_sizes
+from septrial.trial import MAX_PER_ARM, arm_request, arm_sizes
 
 METHODS = ("auto", "pool", "fresh")
 
@@ -59,10 +68,30 @@ def _plan(scenario, analyses: str | Sequence[str]) -> list[AnalysisItem]:
 
 def _n_list(scenario, n_per_arm) -> list[int]:
     n = n_per_arm if n_per_arm is not None else scenario.power.n_per_arm
-    n = [int(x) for x in np.atleast_1d(n)]
-    if any(x < 2 for x in n):
-        raise ValueError(f"n_per_arm: every value must be >= 2, got {n}")
-    return sorted(set(n))
+    return sorted(set(whole_list("n_per_arm", n, 2, MAX_PER_ARM)))
+
+
+def _common(seed, n_trials, pool_per_arm, n_pools, threads, scenario) -> tuple:
+    """The size and seed arguments shared by power_curve and power_grid, checked."""
+    n_trials = n_trials if n_trials is not None else scenario.power.n_trials
+    return (
+        whole("seed", seed, 0, MAX_SEED),
+        whole("n_trials", n_trials, 1, 10**9),
+        optional_whole("pool_per_arm", pool_per_arm, 2, MAX_PER_ARM),
+        optional_whole("n_pools", n_pools, 1, 10**6),
+        optional_whole("threads", threads, 1, MAX_THREADS),
+    )
+
+
+def _grid(grid) -> dict[str, list[float]]:
+    if not isinstance(grid, Mapping):
+        raise ValueError(f"grid: must be a dict of parameter name to values, got {grid!r}")
+    out = {}
+    for name, values in grid.items():
+        if isinstance(values, str | bytes | Mapping) or not np.iterable(values):
+            raise ValueError(f"grid.{name}: must be a list of numbers, got {values!r}")
+        out[str(name)] = [real(f"grid.{name}[{i}]", v) for i, v in enumerate(values)]
+    return out
 
 
 def _method(method: str | None, scenario) -> str:
@@ -262,11 +291,11 @@ def power_curve(
     scenario = study.scenario
     method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
-    if n_trials < 1:
-        raise ValueError(f"n_trials: must be >= 1, got {n_trials}")
+    seed, n_trials, pool_per_arm, n_pools, threads = _common(
+        seed, n_trials, pool_per_arm, n_pools, threads, scenario
+    )
     plan = _plan(scenario, analyses)
-    params = dict(params or {})
+    params = real_map("params", params, arrays=False)
     if pools is not None and method == "auto":
         method = "pool"
     method, est = choose_method(method, study, plan, n_list, n_trials, 1, seed, threads, executor)
@@ -321,12 +350,14 @@ def power_grid(
     t0 = time.perf_counter()
     study = as_study(scenario)
     scenario = study.scenario
-    grid = dict(grid or scenario.uncertainty.grid)
+    grid = _grid(grid or scenario.uncertainty.grid)
     if not grid:
         raise ValueError("grid: give {parameter: values} or set uncertainty.grid in the scenario")
     method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
+    seed, n_trials, pool_per_arm, n_pools, threads = _common(
+        seed, n_trials, pool_per_arm, n_pools, threads, scenario
+    )
     plan = _plan(scenario, analyses)
     keys = list(grid)
     cells = [

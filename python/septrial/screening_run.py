@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from septrial.arguments import MAX_SEED, MAX_THREADS, optional_whole, whole
 from septrial.chunks import frame_chunks
 from septrial.cohort.frame import Frame
 from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible
@@ -18,6 +19,9 @@ from septrial.solver_failures import most_common_reason
 from septrial.study import as_study
 
 __all__ = ["ScreeningRun", "screen"]
+
+#: Admissions one screening run may simulate (memory refuses far fewer on most machines).
+MAX_ADMISSIONS = 2**36
 
 
 @dataclass
@@ -166,8 +170,11 @@ def screen(
     the same result as here.
     """
     study = as_study(scenario)
-    if int(n) < 1:
-        raise ValueError(f"n: must be >= 1, got {n}")
+    n = whole("n", n, 1, MAX_ADMISSIONS)
+    seed = whole("seed", seed, 0, MAX_SEED)
+    threads = optional_whole("threads", threads, 1, MAX_THREADS)
+    if n_target is not None:
+        n_target = whole("n_target", n_target, 1, MAX_ADMISSIONS)
     check_fits("n", n, int(n), BYTES_PER_ADMISSION, "septic ICU admissions")
     frame = frame_chunks(study, int(n), seed, executor, threads, progress)
     screened = frame.table[frame.alive].reset_index(drop=True)

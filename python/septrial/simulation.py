@@ -29,7 +29,10 @@ class SimulationError(RuntimeError):
 def _times(times_h: Any) -> np.ndarray:
     if times_h is None:
         raise ValueError("times_h: required, e.g. numpy.linspace(0, 72, 145)")
-    t = np.asarray(times_h, dtype=float).ravel()
+    try:
+        t = np.asarray(times_h, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"times_h: must be a list of numbers (h), got {times_h!r}") from None
     if t.size == 0:
         raise ValueError("times_h: must contain at least one time")
     if not np.all(np.isfinite(t)) or np.any(t < 0):

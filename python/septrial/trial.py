@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.arguments import MAX_SEED, MAX_THREADS, MAX_TRIAL, optional_whole, real_map, whole
 from septrial.chunks import enrol_any, treat_chunks
 from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.nonmem import trial_to_nonmem
@@ -21,6 +22,8 @@ from septrial.study import as_study
 
 #: Admission indices reserved per simulated trial: trial k enrols from k * TRIAL_STRIDE on.
 TRIAL_STRIDE = 2**36
+#: Largest n per arm accepted (memory refuses far fewer on most machines).
+MAX_PER_ARM = 10**9
 
 
 def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
@@ -149,8 +152,11 @@ def run_trial(
     """
     study = as_study(scenario)
     sc = study.scenario
-    if int(n_per_arm) < 2:
-        raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
+    n_per_arm = whole("n_per_arm", n_per_arm, 2, MAX_PER_ARM)
+    seed = whole("seed", seed, 0, MAX_SEED)
+    trial = whole("trial", trial, 0, MAX_TRIAL)
+    threads = optional_whole("threads", threads, 1, MAX_THREADS)
+    params = real_map("params", params, arrays=False)
     n_c, n_t = arm_sizes(sc, n_per_arm)
     check_fits("n_per_arm", arm_request(sc, n_per_arm), n_c + n_t, BYTES_PER_PATIENT, "patients")
     rows_of = trial_arms(sc, n_c, n_t, seed, trial)
