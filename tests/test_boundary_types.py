@@ -1,4 +1,5 @@
-"""Wrong types at the public API become a ValueError naming the argument, never a TypeError
+"""Wrong types at the public API (screen, run_trial, power_curve, compare, simulate,
+Scenario.with_params) become a ValueError naming the argument, never a TypeError
 from the pybind11 boundary ("incompatible function arguments") or from numpy/int()."""
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ WRONG_NUMBER = ["abc", None, [1, 2], {"a": 1}, True, float("inf")]
 POOL = dict(n_trials=4, method="pool", pool_per_arm=6, n_pools=1)
 
 
+def _compare(sc, **kw):
+    args = dict(n_per_arm=[4], n_trials=4, pool_per_arm=6)
+    return septrial.compare([sc, sc.with_params(I_max=0.2)], labels=["a", "b"], **{**args, **kw})
+
+
 def _simulate(**kw):
     args = dict(model="esketamine_otto2021", covariates={"weight_kg": 70}, doses=BOLUS)
     return septrial.simulate(**{**args, "times_h": [1.0, 2.0], **kw})
@@ -25,21 +31,27 @@ CALLS = {
         lambda sc, v: septrial.run_trial(sc, n_per_arm=4, seed=v),
         lambda sc, v: septrial.power_curve(sc, [4], seed=v, **POOL),
         lambda sc, v: _simulate(seed=v),
+        lambda sc, v: _compare(sc, seed=v),
     ],
     "threads": [
         lambda sc, v: septrial.screen(sc, n=50, threads=v),
         lambda sc, v: septrial.run_trial(sc, n_per_arm=4, threads=v),
         lambda sc, v: septrial.power_curve(sc, [4], threads=v, **POOL),
         lambda sc, v: _simulate(threads=v),
+        lambda sc, v: _compare(sc, threads=v),
     ],
     "n": [lambda sc, v: septrial.screen(sc, n=v)],
     "n_per_arm": [
         lambda sc, v: septrial.run_trial(sc, n_per_arm=v),
         lambda sc, v: septrial.power_curve(sc, v, **POOL),
+        lambda sc, v: _compare(sc, n_per_arm=v),
     ],
     "trial": [lambda sc, v: septrial.run_trial(sc, n_per_arm=4, trial=v)],
     "n_trials": [lambda sc, v: septrial.power_curve(sc, [4], v, method="pool", pool_per_arm=6)],
-    "pool_per_arm": [lambda sc, v: septrial.power_curve(sc, [4], 4, method="pool", pool_per_arm=v)],
+    "pool_per_arm": [
+        lambda sc, v: septrial.power_curve(sc, [4], 4, method="pool", pool_per_arm=v),
+        lambda sc, v: _compare(sc, pool_per_arm=v),
+    ],
     "n_pools": [lambda sc, v: septrial.power_curve(sc, [4], 4, method="pool", n_pools=v)],
 }
 NUMBER_CALLS = {
@@ -47,6 +59,7 @@ NUMBER_CALLS = {
         lambda sc, v: septrial.run_trial(sc, n_per_arm=4, params={"IC50": v}),
         lambda sc, v: septrial.power_curve(sc, [4], params={"IC50": v}, **POOL),
         lambda sc, v: sc.with_params(IC50=v),
+        lambda sc, v: _compare(sc, params={"IC50": v}),
     ],
     "params.CL": [lambda sc, v: _simulate(params={"CL": v})],
     "times_h": [lambda sc, v: _simulate(times_h={"a": v})],
@@ -54,11 +67,13 @@ NUMBER_CALLS = {
 
 
 #: None means "the default" for these arguments (of these calls: index into CALLS[field]).
-NONE_IS_DEFAULT = {("threads", i) for i in range(4)} | {
+NONE_IS_DEFAULT = {("threads", i) for i in range(5)} | {
     ("n_trials", 0),
     ("pool_per_arm", 0),
+    ("pool_per_arm", 1),
     ("n_pools", 0),
     ("n_per_arm", 1),
+    ("n_per_arm", 2),
 }
 
 
@@ -86,7 +101,7 @@ def _check(call, scenario, value, field):
 
 @pytest.mark.parametrize(("field", "i", "value"), _cases(CALLS, WRONG, NONE_IS_DEFAULT), ids=repr)
 def test_wrong_whole_numbers_name_the_argument(scenario, field, i, value):
-    if field == "n_per_arm" and i == 1 and isinstance(value, list):
+    if field == "n_per_arm" and i >= 1 and isinstance(value, list):
         value = [2, "abc"]  # a list is allowed here: put the wrong value inside it
         field = "n_per_arm[1]"
     _check(CALLS[field.split("[")[0]][i], scenario, value, field)

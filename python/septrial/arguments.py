@@ -12,13 +12,26 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_SEED", "MAX_THREADS", "MAX_TRIAL", "real", "real_map", "whole", "whole_list"]
+__all__ = [
+    "MAX_PER_ARM",
+    "MAX_SEED",
+    "MAX_THREADS",
+    "MAX_TRIAL",
+    "real",
+    "real_map",
+    "whole",
+    "whole_list",
+]
 
 #: Seeds are unsigned 64-bit integers in the engine; patient indices too (a trial's admissions
 #: start at ``trial * 2**36``), which bounds ``trial``; thread counts are capped to a sane maximum.
 MAX_SEED = 2**64 - 1
 MAX_TRIAL = 2**27 - 1
 MAX_THREADS = 1024
+#: Largest n per arm or pool accepted (memory refuses far fewer on most machines).
+MAX_PER_ARM = 10**9
+#: Largest number of simulated trials per n accepted.
+MAX_TRIALS = 10**9
 
 
 def whole(field: str, value: Any, low: int, high: int) -> int:

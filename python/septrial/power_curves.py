@@ -25,8 +25,10 @@ import pandas as pd
 
 from septrial.analysis import analyse
 from septrial.arguments import (
+    MAX_PER_ARM,
     MAX_SEED,
     MAX_THREADS,
+    MAX_TRIALS,
     optional_whole,
     real,
     real_map,
@@ -43,7 +45,7 @@ from septrial.spec.analysis import AnalysisItem
 from septrial.stats import sample_size_for_power
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
-from septrial.trial import MAX_PER_ARM, arm_request, arm_sizes
+from septrial.trial import arm_request, arm_sizes
 
 METHODS = ("auto", "pool", "fresh")
 
@@ -76,7 +78,7 @@ def _common(seed, n_trials, pool_per_arm, n_pools, threads, scenario) -> tuple:
     n_trials = n_trials if n_trials is not None else scenario.power.n_trials
     return (
         whole("seed", seed, 0, MAX_SEED),
-        whole("n_trials", n_trials, 1, 10**9),
+        whole("n_trials", n_trials, 1, MAX_TRIALS),
         optional_whole("pool_per_arm", pool_per_arm, 2, MAX_PER_ARM),
         optional_whole("n_pools", n_pools, 1, 10**6),
         optional_whole("threads", threads, 1, MAX_THREADS),

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
-from septrial.arguments import MAX_SEED, MAX_THREADS, MAX_TRIAL, optional_whole, real_map, whole
+from septrial.arguments import (
+    MAX_PER_ARM,
+    MAX_SEED,
+    MAX_THREADS,
+    MAX_TRIAL,
+    optional_whole,
+    real_map,
+    whole,
+)
 from septrial.chunks import enrol_any, treat_chunks
 from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.nonmem import trial_to_nonmem
@@ -22,8 +30,6 @@ from septrial.study import as_study
 
 #: Admission indices reserved per simulated trial: trial k enrols from k * TRIAL_STRIDE on.
 TRIAL_STRIDE = 2**36
-#: Largest n per arm accepted (memory refuses far fewer on most machines).
-MAX_PER_ARM = 10**9
 
 
 def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
