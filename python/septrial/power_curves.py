@@ -149,8 +149,19 @@ class PowerResult:
         keys = ["analysis", *self.assumptions]
         rows = []
         for key, part in self.table.groupby(keys, sort=False):
-            res = sample_size_for_power(part, target)
             key = key if isinstance(key, tuple) else (key,)
+            if part["n_per_arm"].nunique() < 2:
+                rows.append(
+                    {
+                        **dict(zip(keys, key, strict=False)),
+                        "target": target,
+                        "n_per_arm": float("nan"),
+                        "n_per_arm_ceil": float("nan"),
+                        "note": "one n_per_arm simulated: give at least 2 to interpolate",
+                    }
+                )
+                continue
+            res = sample_size_for_power(part, target)
             rows.append(
                 {
                     **dict(zip(keys, key, strict=False)),
