@@ -233,4 +233,5 @@ def test_fresh_decisions_equal_each_trial_analysed_on_its_own(scenario):
         for j, n in enumerate(ns):
             table = septrial.run_trial(study, n_per_arm=n, seed=seed, trial=k).analysis
             expected = (table["p_value"] < alpha).to_numpy()
-            np.testing.assert_array_equal(out[k, 0, :, j], expected, err_msg=f"trial {k}, n={n}")
+            decisions = out[k, 0, : len(plan), j].astype(bool)  # then the solver-failure counts
+            np.testing.assert_array_equal(decisions, expected, err_msg=f"trial {k}, n={n}")

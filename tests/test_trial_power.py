@@ -254,3 +254,11 @@ def test_variants_can_share_pools(scenario):
 def test_arm_doses_must_start_at_randomisation(scenario):
     with pytest.raises(ValueError, match=r"arms\[1\]\.doses\[0\]\.anchor"):
         scenario.with_changes({"arms.1.doses.0.anchor": "icu"})
+
+
+def test_a_single_sample_size_gives_no_sample_size_rather_than_an_error(scenario):
+    kw = dict(n_trials=20, seed=5, method="pool", pool_per_arm=12, n_pools=2)
+    pc = power_curve(scenario, [10], **kw)
+    need = pc.sample_size(0.8)
+    assert need["n_per_arm"].isna().all()
+    assert need["note"].str.contains("at least 2").all()

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from septrial.solver_failures import failure_table, raise_if_failures_explain
 from septrial.spec.analysis import AnalysisItem
 from septrial.stats import OUTCOME_KIND, analyse_arms, hierarchical, holm
 
@@ -61,19 +62,24 @@ def analyse(
     plan = scenario.analysis
     death_rule = plan.death_rule
     alpha = plan.alpha
+    failures = failure_table(table, (control, treated)).set_index("arm")
     rows = []
     for item in plan.plan:
         parts = {}
         for arm in (control, treated):
             parts[arm] = analysis_inputs(table[table["arm"] == arm], item, scenario, death_rule)
         test = parts[control][0]
-        res = analyse_arms(
-            test,
-            parts[control][1],
-            parts[treated][1],
-            baseline_control=parts[control][2],
-            baseline_treated=parts[treated][2],
-        )
+        try:
+            res = analyse_arms(
+                test,
+                parts[control][1],
+                parts[treated][1],
+                baseline_control=parts[control][2],
+                baseline_treated=parts[treated][2],
+            )
+        except ValueError as exc:
+            raise_if_failures_explain(exc, failures.reset_index(), item.name)
+            raise
         rows.append(
             {
                 "analysis": item.name,
@@ -87,6 +93,8 @@ def analyse(
                 "p_value": res.p_value,
                 "n_control": res.n_control,
                 "n_treated": res.n_treated,
+                "solver_failed_control": int(failures.loc[control, "n_solver_failed"]),
+                "solver_failed_treated": int(failures.loc[treated, "n_solver_failed"]),
             }
         )
     out = pd.DataFrame(rows)

@@ -95,7 +95,8 @@ def treat_chunks(
             "overrides": overrides,
             "patients": part.table["patient"].tolist(),
         }
-        tasks.append(Task(_treat_task, (study, part, arm, seed, overrides, threads), key))
+        args = (study, part, arm, seed, overrides, threads)
+        tasks.append(Task(_treat_task, args, key, patients=len(part)))
     return pd.concat(
         run_tasks(tasks, executor, checkpoint, progress, f"treat {arm}"), ignore_index=True
     )

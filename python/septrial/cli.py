@@ -140,15 +140,17 @@ def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
     out.table("sample_size", need)
     primary = pc.table[pc.table["analysis"] == pc.table["analysis"].iloc[0]]
     print(primary[["n_per_arm", "power", "power_ci_low", "power_ci_high"]].to_string(index=False))
+    resumed = f", {pc.patients_resumed} resumed from the checkpoint" if pc.patients_resumed else ""
     print(
         f"Power curve ({pc.method}): {pc.wall_s:.1f} s, "
-        f"{pc.patients_per_s:.0f} simulated patients/s"
+        f"{pc.patients_per_s:.0f} simulated patients/s{resumed}"
     )
     result: dict[str, Any] = {
         "power": pc.table.to_dict(orient="records"),
         "sample_size": need.to_dict(orient="records"),
         "power_wall_s": pc.wall_s,
         "patients_per_s": pc.patients_per_s,
+        "patients_resumed": pc.patients_resumed,
     }
     if grid:
         pg = power_grid(study, **kwargs)

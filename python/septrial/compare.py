@@ -14,6 +14,15 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.arguments import (
+    MAX_PER_ARM,
+    MAX_SEED,
+    MAX_THREADS,
+    optional_whole,
+    real_map,
+    whole,
+    whole_list,
+)
 from septrial.cohort.frame import Frame
 from septrial.exposure import exposure_metrics, treated_arm, treatment_end_h, typical_timecourse
 from septrial.outcomes import treat
@@ -158,9 +167,16 @@ def compare(
     studies = [as_study(v) for v in variants]
     names = _labels(studies, labels)
     first = studies[0].scenario
-    pool = int(pool_per_arm or first.power.pool_per_arm)
-    n_trials = int(n_trials if n_trials is not None else first.power.n_trials)
-    n_list = sorted({int(n) for n in (n_per_arm or first.power.n_per_arm)})
+    pool = whole("pool_per_arm", pool_per_arm or first.power.pool_per_arm, 2, MAX_PER_ARM)
+    n_trials = whole(
+        "n_trials", n_trials if n_trials is not None else first.power.n_trials, 1, 10**9
+    )
+    n_list = sorted(
+        set(whole_list("n_per_arm", n_per_arm or first.power.n_per_arm, 2, MAX_PER_ARM))
+    )
+    seed = whole("seed", seed, 0, MAX_SEED)
+    threads = optional_whole("threads", threads, 1, MAX_THREADS)
+    params = real_map("params", params, arrays=False)
     key = pool_key(studies[0])
     differ = [s.name for s in studies[1:] if pool_key(s) != key]
     shared = not differ

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.cohort.frame import Frame, simulate_to_screening
+from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible, nobody_after
 from septrial.study import as_study
 
 
@@ -22,6 +23,9 @@ class Enrolled:
 
     frame: Frame
     n_admissions: int  # septic ICU admissions looked at
+    n_alive: int | None = None  # of those simulated to screening, alive then (None: none simulated)
+    reasons: tuple[str, ...] = ()  # engine statuses of those not alive at screening
+    excluded_all: tuple[str, ...] = ()  # criteria failing every patient alive at screening
 
 
 def _failing(criteria, table: pd.DataFrame) -> np.ndarray:
@@ -43,12 +47,17 @@ def screen_chunk(study, first_index: int, n: int, seed: int, threads: int | None
     candidates = np.flatnonzero(~_failing(early, covariates))
     if len(candidates) == 0:
         empty = Frame(covariates.iloc[:0].copy(), np.zeros((0, 0)), seed)
-        return Enrolled(empty, n)
+        all_out = tuple(c.id for c in early if bool(np.all(c.fails(covariates))))
+        return Enrolled(empty, n, None, (), all_out)
     frame = simulate_to_screening(
         study, covariates.iloc[candidates].reset_index(drop=True), seed, threads
     )
-    keep = frame.alive & ~_failing(late, frame.table)
-    return Enrolled(frame.subset(np.flatnonzero(keep)), n)
+    alive = frame.table[frame.alive]
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[np.flatnonzero(frame.alive)] = ~_failing(late, alive)
+    all_out = tuple(c.id for c in criteria if len(alive) and bool(np.all(c.fails(alive))))
+    reasons = tuple(frame.table.loc[~frame.alive, "status"].astype(str))
+    return Enrolled(frame.subset(np.flatnonzero(keep)), n, int(frame.alive.sum()), reasons, all_out)
 
 
 def enrol(
@@ -76,7 +85,14 @@ def enrol(
                 "(see Scenario.lint())"
             )
         got = screen_chunk(study, first_index + looked, step, seed, threads)
+        first_batch = looked == 0
         looked += step
+        if first_batch and not len(got.frame):  # nobody eligible: refuse early if we know why
+            explain_nobody_eligible(study, looked)
+            if got.n_alive == 0:
+                explain_nobody_alive(study, looked, got.reasons)
+        if not have and not len(got.frame):
+            nobody_after(looked, got.excluded_all)
         if len(got.frame):
             parts.append(got.frame)
             have += len(got.frame)

@@ -9,9 +9,11 @@ worker) skips the chunks already done, after checking each was written for the s
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,25 @@ class Task:
     func: Callable[..., Any]
     args: tuple
     key: dict
+    patients: int = 0
+    """Patients the task simulates that the caller counts in its throughput."""
+
+
+_RESUMED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "septrial_resumed", default=None
+)
+
+
+@contextmanager
+def resumed_patients() -> Iterator[list[int]]:
+    """Counts, in ``box[0]``, the ``patients`` of tasks loaded from a checkpoint instead of
+    run, by every :func:`run_tasks` inside the block (a throughput must not count them)."""
+    box = [0]
+    token = _RESUMED.set(box)
+    try:
+        yield box
+    finally:
+        _RESUMED.reset(token)
 
 
 def _key_hash(key: dict) -> str:
@@ -60,6 +81,9 @@ def run_tasks(
         for i in done:
             results[i] = checkpoint_format.load(paths[i], tasks[i].key)  # type: ignore[arg-type]
         todo = [i for i in todo if i not in set(done)]
+        box = _RESUMED.get()
+        if box is not None:
+            box[0] += sum(tasks[i].patients for i in done)
 
     bar = None
     if progress:

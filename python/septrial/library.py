@@ -115,7 +115,14 @@ class ModelInfo:
         matrix = np.tile(np.array([p["value"] for p in self.parameters], dtype=float), (n, 1))
         for name, value in (params or {}).items():
             j = self.resolve(name)
-            column = np.asarray(value, dtype=float)
+            if isinstance(value, bool | np.bool_):
+                raise ValueError(f"params.{name}: must be a number, got {value!r}")
+            try:
+                column = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"params.{name}: must be a number or one number per patient, got {value!r}"
+                ) from None
             if column.ndim == 0:
                 column = np.full(n, float(column))
             if column.shape != (n,):
@@ -128,11 +135,15 @@ class ModelInfo:
         return matrix
 
 
-@cache
 def model_info(name: str) -> ModelInfo:
     """Description of a model; ``ValueError`` listing the allowed names when it does not exist."""
     if not isinstance(name, str):
         raise ValueError(f"model: must be a model name (str), got {name!r}")
+    return _model_info(name)
+
+
+@cache
+def _model_info(name: str) -> ModelInfo:
     if name not in _core.models():
         close = difflib.get_close_matches(name, _core.models(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

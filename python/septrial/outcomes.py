@@ -75,6 +75,7 @@ def treat(
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())
     out["solver_ok"] = [s[0] for s in status]
+    out["solver_reason"] = [s[1] for s in status]
     withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < float(
         sc.withdrawal_rate
     )

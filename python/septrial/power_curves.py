@@ -24,14 +24,28 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.arguments import (
+    MAX_PER_ARM,
+    MAX_SEED,
+    MAX_THREADS,
+    MAX_TRIALS,
+    optional_whole,
+    real,
+    real_map,
+    whole,
+    whole_list,
+)
+from septrial.executor import resumed_patients
+from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.plotting.power import plot_power_curve
 from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
 from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
+from septrial.progress import overall_bar
 from septrial.spec.analysis import AnalysisItem
 from septrial.stats import sample_size_for_power
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
-from septrial.trial import arm_sizes
+from septrial.trial import arm_request, arm_sizes
 
 METHODS = ("auto", "pool", "fresh")
 
@@ -56,10 +70,30 @@ def _plan(scenario, analyses: str | Sequence[str]) -> list[AnalysisItem]:
 
 def _n_list(scenario, n_per_arm) -> list[int]:
     n = n_per_arm if n_per_arm is not None else scenario.power.n_per_arm
-    n = [int(x) for x in np.atleast_1d(n)]
-    if any(x < 2 for x in n):
-        raise ValueError(f"n_per_arm: every value must be >= 2, got {n}")
-    return sorted(set(n))
+    return sorted(set(whole_list("n_per_arm", n, 2, MAX_PER_ARM)))
+
+
+def _common(seed, n_trials, pool_per_arm, n_pools, threads, scenario) -> tuple:
+    """The size and seed arguments shared by power_curve and power_grid, checked."""
+    n_trials = n_trials if n_trials is not None else scenario.power.n_trials
+    return (
+        whole("seed", seed, 0, MAX_SEED),
+        whole("n_trials", n_trials, 1, MAX_TRIALS),
+        optional_whole("pool_per_arm", pool_per_arm, 2, MAX_PER_ARM),
+        optional_whole("n_pools", n_pools, 1, 10**6),
+        optional_whole("threads", threads, 1, MAX_THREADS),
+    )
+
+
+def _grid(grid) -> dict[str, list[float]]:
+    if not isinstance(grid, Mapping):
+        raise ValueError(f"grid: must be a dict of parameter name to values, got {grid!r}")
+    out = {}
+    for name, values in grid.items():
+        if isinstance(values, str | bytes | Mapping) or not np.iterable(values):
+            raise ValueError(f"grid.{name}: must be a list of numbers, got {values!r}")
+        out[str(name)] = [real(f"grid.{name}[{i}]", v) for i, v in enumerate(values)]
+    return out
 
 
 def _method(method: str | None, scenario) -> str:
@@ -84,6 +118,8 @@ class PowerResult:
     derived quantities such as assurance."""
     fresh_estimate_s: float | None = None
     """The estimated fresh run time that ``method="auto"`` compared with the budget."""
+    patients_resumed: int = 0
+    """Of ``patients_simulated``, those loaded from a checkpoint rather than simulated now."""
 
     def __repr__(self) -> str:
         first = self.table[self.table["analysis"] == self.table["analysis"].iloc[0]]
@@ -103,16 +139,29 @@ class PowerResult:
 
     @property
     def patients_per_s(self) -> float:
-        """Simulated patients per second of wall time."""
-        return self.patients_simulated / self.wall_s if self.wall_s > 0 else float("nan")
+        """Patients simulated by this call per second of wall time (work resumed from a
+        checkpoint is not counted)."""
+        fresh = self.patients_simulated - self.patients_resumed
+        return fresh / self.wall_s if self.wall_s > 0 else float("nan")
 
     def sample_size(self, target: float = 0.8) -> pd.DataFrame:
         """n per arm reaching ``target`` power for each analysis and assumption (monotone fit)."""
         keys = ["analysis", *self.assumptions]
         rows = []
         for key, part in self.table.groupby(keys, sort=False):
-            res = sample_size_for_power(part, target)
             key = key if isinstance(key, tuple) else (key,)
+            if part["n_per_arm"].nunique() < 2:
+                rows.append(
+                    {
+                        **dict(zip(keys, key, strict=False)),
+                        "target": target,
+                        "n_per_arm": float("nan"),
+                        "n_per_arm_ceil": float("nan"),
+                        "note": "one n_per_arm simulated: give at least 2 to interpolate",
+                    }
+                )
+                continue
+            res = sample_size_for_power(part, target)
             rows.append(
                 {
                     **dict(zip(keys, key, strict=False)),
@@ -141,6 +190,18 @@ class PowerResult:
         return ax
 
 
+def _check_memory(sc, method, n_list, pool_per_arm, n_pools, pools, n_cells) -> None:
+    """Refuse pools (or fresh trials) that do not fit in memory, naming the field."""
+    if method == "pool" and pools is None:
+        size = int(pool_per_arm or sc.power.pool_per_arm)
+        rows = int(n_pools or sc.power.n_pools) * size * (1 + n_cells)
+        check_fits("pool_per_arm", size, rows, BYTES_PER_PATIENT, "patients followed")
+    elif method == "fresh":
+        n = max(n_list)
+        rows = sum(arm_sizes(sc, n))
+        check_fits("n_per_arm", arm_request(sc, n), rows, BYTES_PER_PATIENT, "patients per trial")
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -166,6 +227,7 @@ def _run(
     trials in each); the pool method follows the control pools once, with ``control_params``."""
     sc = study.scenario
     tables, reps = [], []
+    _check_memory(sc, method, n_list, pool_per_arm, n_pools, pools, len(cells))
     if method == "pool":
         pools = resolve_pools(
             study,
@@ -183,13 +245,15 @@ def _run(
         ctrl = treat_pools(
             study, pools, names[0], seed, control_params, executor, checkpoint, threads, progress
         )
-        for cell in cells:
-            trt = treat_pools(
-                study, pools, names[1], seed, cell, executor, checkpoint, threads, progress
-            )
-            t, r = pool_power(sc, plan, ctrl, trt, n_list, n_trials, seed, ci)
-            tables.append(t.assign(**cell))
-            reps.append(r.assign(**cell))
+        with overall_bar(progress, len(cells), "assumption cells", "cell") as cell_done:
+            for cell in cells:
+                trt = treat_pools(
+                    study, pools, names[1], seed, cell, executor, checkpoint, threads, progress
+                )
+                t, r = pool_power(sc, plan, ctrl, trt, n_list, n_trials, seed, ci)
+                tables.append(t.assign(**cell))
+                reps.append(r.assign(**cell))
+                cell_done()
         simulated = pools.n_pools * pools.pool_per_arm * (1 + len(cells))
         return pd.concat(tables, ignore_index=True), pd.concat(reps, ignore_index=True), simulated
     rej = run_fresh(
@@ -240,35 +304,37 @@ def power_curve(
     scenario = study.scenario
     method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
-    if n_trials < 1:
-        raise ValueError(f"n_trials: must be >= 1, got {n_trials}")
+    seed, n_trials, pool_per_arm, n_pools, threads = _common(
+        seed, n_trials, pool_per_arm, n_pools, threads, scenario
+    )
     plan = _plan(scenario, analyses)
-    params = dict(params or {})
+    params = real_map("params", params, arrays=False)
     if pools is not None and method == "auto":
         method = "pool"
     method, est = choose_method(method, study, plan, n_list, n_trials, 1, seed, threads, executor)
-    table, reps, simulated = _run(
-        study,
-        plan,
-        [params],
-        params,
-        n_list,
-        n_trials,
-        seed,
-        method,
-        pool_per_arm,
-        n_pools,
-        executor,
-        checkpoint,
-        threads,
-        progress,
-        ci,
-        pools,
-    )
+    with resumed_patients() as resumed:
+        table, reps, simulated = _run(
+            study,
+            plan,
+            [params],
+            params,
+            n_list,
+            n_trials,
+            seed,
+            method,
+            pool_per_arm,
+            n_pools,
+            executor,
+            checkpoint,
+            threads,
+            progress,
+            ci,
+            pools,
+        )
     table.insert(1, "method", method)
     res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, list(params))
     res.replicates, res.fresh_estimate_s = reps, est
+    res.patients_resumed = resumed[0]
     return res
 
 
@@ -297,12 +363,14 @@ def power_grid(
     t0 = time.perf_counter()
     study = as_study(scenario)
     scenario = study.scenario
-    grid = dict(grid or scenario.uncertainty.grid)
+    grid = _grid(grid or scenario.uncertainty.grid)
     if not grid:
         raise ValueError("grid: give {parameter: values} or set uncertainty.grid in the scenario")
     method = _method(method, scenario)
     n_list = _n_list(scenario, n_per_arm)
-    n_trials = int(n_trials if n_trials is not None else scenario.power.n_trials)
+    seed, n_trials, pool_per_arm, n_pools, threads = _common(
+        seed, n_trials, pool_per_arm, n_pools, threads, scenario
+    )
     plan = _plan(scenario, analyses)
     keys = list(grid)
     cells = [
@@ -314,27 +382,29 @@ def power_grid(
     method, est = choose_method(
         method, study, plan, n_list, n_trials, len(cells), seed, threads, executor
     )
-    table, reps, simulated = _run(
-        study,
-        plan,
-        cells,
-        {},
-        n_list,
-        n_trials,
-        seed,
-        method,
-        pool_per_arm,
-        n_pools,
-        executor,
-        checkpoint,
-        threads,
-        progress,
-        "wilson",
-        pools,
-    )
+    with resumed_patients() as resumed:
+        table, reps, simulated = _run(
+            study,
+            plan,
+            cells,
+            {},
+            n_list,
+            n_trials,
+            seed,
+            method,
+            pool_per_arm,
+            n_pools,
+            executor,
+            checkpoint,
+            threads,
+            progress,
+            "wilson",
+            pools,
+        )
     table.insert(1, "method", method)
     res = PowerResult(table, method, seed, time.perf_counter() - t0, simulated, keys)
     res.replicates, res.fresh_estimate_s = reps, est
+    res.patients_resumed = resumed[0]
     return res
 
 

@@ -20,6 +20,7 @@ from septrial.analysis import analysis_inputs
 from septrial.enrolment import enrol
 from septrial.executor import Task, run_tasks
 from septrial.outcomes import treat
+from septrial.solver_failures import failed_mask
 from septrial.stats import OUTCOME_KIND, analyse_arms, binomial_ci
 from septrial.stats.pool_power import p_values_of_rows
 from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
@@ -28,8 +29,10 @@ from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
 def fresh_trials(
     study, plan, first_trial: int, n_trials: int, n_list, seed, cells, threads
 ) -> np.ndarray:
-    """Rejections (trials x cells x analyses x n) of trials first_trial .. + n_trials - 1;
-    ``cells`` are parameter overrides (assumptions) applied to the same patients."""
+    """Rejections (trials x cells x analyses x n, 0/1) of trials first_trial .. + n_trials - 1,
+    followed by two more "analyses": the control and treated patients (of the first n) whose
+    follow-up solve failed; ``cells`` are parameter overrides (assumptions) applied to the same
+    patients."""
     scenario = study.scenario
     n_c, n_t = arm_sizes(scenario, max(n_list))
     names = scenario.arm_names[:2]
@@ -48,12 +51,16 @@ def fresh_trials(
                 for rows, name in zip(rows_of, names, strict=True)
             )
             tables[c].append((control, treated))
-    out = np.zeros((n_trials, len(cells), len(plan), len(n_list)), dtype=bool)
+    out = np.zeros((n_trials, len(cells), len(plan) + 2, len(n_list)), dtype=np.int64)
     for c in range(len(cells)):
-        for i, item in enumerate(plan):
-            for j, n in enumerate(n_list):
-                p = _p_values(scenario, item, tables[c], n, arm_sizes(scenario, n)[1])
-                out[:, c, i, j] = p < scenario.analysis.alpha  # NaN (not analysable): False
+        for j, n in enumerate(n_list):
+            nt = arm_sizes(scenario, n)[1]
+            for k, (control, treated) in enumerate(tables[c]):
+                out[k, c, len(plan), j] = failed_mask(control.iloc[:n]).sum()
+                out[k, c, len(plan) + 1, j] = failed_mask(treated.iloc[:nt]).sum()
+            for i, item in enumerate(plan):
+                p = _p_values(scenario, item, tables[c], n, nt)
+                out[:, c, i, j] = p < scenario.analysis.alpha  # NaN (not analysable): 0
     return out
 
 
@@ -91,11 +98,12 @@ def run_fresh(
 ) -> np.ndarray:
     """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``."""
     per_task = max(1, n_trials // 16)
+    per_trial = sum(arm_sizes(study.scenario, max(n_list))) * len(cells)
     tasks = []
     for k in range(0, n_trials, per_task):
         n = min(per_task, n_trials - k)
         key = {
-            "stage": "fresh-nested",
+            "stage": "fresh-nested-failures",
             "scenario": study.scenario.canonical_json(),
             "seed": seed,
             "first_trial": k,
@@ -104,13 +112,17 @@ def run_fresh(
             "cells": cells,
             "plan": [p.name for p in plan],
         }
-        tasks.append(Task(fresh_trials, (study, plan, k, n, n_list, seed, cells, threads), key))
-    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, "trials"))
+        args = (study, plan, k, n, n_list, seed, cells, threads)
+        tasks.append(Task(fresh_trials, args, key, patients=n * per_trial))
+    desc = f"trials ({len(cells)} assumption cells each)" if len(cells) > 1 else "trials"
+    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, desc))
 
 
 def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.DataFrame:
-    """Power rows (analysis x n) of one cell's rejections (trials x analyses x n)."""
+    """Power rows (analysis x n) of one cell's rejections (trials x analyses x n), with the
+    solver failures summed over the trials (the two rows after the analyses)."""
     n_trials = rejections.shape[0]
+    failed = rejections[:, len(plan) :, :].sum(axis=0)
     rows = []
     for i, item in enumerate(plan):
         for j, n in enumerate(n_list):
@@ -130,6 +142,8 @@ def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.D
                     "test": item.test,
                     "alpha": scenario.analysis.alpha,
                     "n_rejected": k,
+                    "solver_failed_control": int(failed[0, j]),
+                    "solver_failed_treated": int(failed[1, j]),
                 }
             )
     return pd.DataFrame(rows)
@@ -137,6 +151,7 @@ def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.D
 
 def fresh_replicates(plan, n_list, rejections: np.ndarray) -> pd.DataFrame:
     """Each trial's rejection (0/1) as a replicate (analysis, n, replicate, power)."""
+    rejections = rejections[:, : len(plan), :]
     t, a, n = np.meshgrid(
         np.arange(rejections.shape[0]), np.arange(len(plan)), np.arange(len(n_list)), indexing="ij"
     )

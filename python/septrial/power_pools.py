@@ -28,6 +28,7 @@ import pandas as pd
 from septrial.analysis import analysis_inputs
 from septrial.chunks import enrol_chunks, treat_chunks
 from septrial.cohort.frame import Frame
+from septrial.solver_failures import failed_mask, failure_table, raise_if_failures_explain
 from septrial.stats import power_from_pools
 from septrial.stats.replicates import replicate_interval
 from septrial.study import as_study
@@ -137,23 +138,31 @@ def pool_power(
     alpha = scenario.analysis.alpha
     per_pool = trials_per_pool(n_trials, len(ctrl))
     rows, reps = [], []
+    failed_c = int(sum(failed_mask(c).sum() for c in ctrl))
+    failed_t = int(sum(failed_mask(t).sum() for t in trt))
     for item in plan:
         parts = []
         for j, (c, t) in enumerate(zip(ctrl, trt, strict=True)):
             test, yc, bc = analysis_inputs(c, item, scenario, death_rule)
             _, yt, bt = analysis_inputs(t, item, scenario, death_rule)
-            pw = power_from_pools(
-                yc,
-                yt,
-                n_list,
-                per_pool,
-                test=test,
-                alpha=alpha,
-                seed=np.random.SeedSequence(seed, spawn_key=(j,)),
-                baseline_control=bc,
-                baseline_treated=bt,
-                ci=ci,
-            )
+            try:
+                pw = power_from_pools(
+                    yc,
+                    yt,
+                    n_list,
+                    per_pool,
+                    test=test,
+                    alpha=alpha,
+                    seed=np.random.SeedSequence(seed, spawn_key=(j,)),
+                    baseline_control=bc,
+                    baseline_treated=bt,
+                    ci=ci,
+                )
+            except ValueError as exc:
+                both = pd.concat([c, t], ignore_index=True)
+                arms = list(dict.fromkeys(both["arm"]))
+                raise_if_failures_explain(exc, failure_table(both, arms), item.name)
+                raise
             pw["replicate"] = j
             parts.append(pw)
         both = pd.concat(parts, ignore_index=True)
@@ -170,6 +179,8 @@ def pool_power(
                     "n_rejected": int(part["n_rejected"].sum()),
                     "n_pools": len(ctrl),
                     "pool_per_arm": len(ctrl[0]),
+                    "solver_failed_control": failed_c,
+                    "solver_failed_treated": failed_t,
                 }
             )
         reps.append(

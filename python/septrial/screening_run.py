@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from septrial.arguments import MAX_SEED, MAX_THREADS, optional_whole, whole
 from septrial.chunks import frame_chunks
 from septrial.cohort.frame import Frame
+from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible
+from septrial.memory import BYTES_PER_ADMISSION, check_fits
 from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
+from septrial.solver_failures import most_common_reason
 from septrial.study import as_study
 
 __all__ = ["ScreeningRun", "screen"]
+
+#: Admissions one screening run may simulate (memory refuses far fewer on most machines).
+MAX_ADMISSIONS = 2**36
 
 
 @dataclass
@@ -32,9 +40,29 @@ class ScreeningRun:
     def n_admitted(self) -> int:
         return len(self.frame)
 
+    def _not_screened(self, kind: str) -> np.ndarray:
+        status = self.frame.table["status"].astype(str)
+        gone = ~self.frame.alive
+        no_sepsis = status.str.contains("max_attempts", regex=False).to_numpy()
+        if kind == "died":
+            return gone & (status == "").to_numpy()
+        if kind == "solver":
+            return gone & (status != "").to_numpy() & ~no_sepsis
+        return gone & no_sepsis
+
     @property
     def n_died_before_screening(self) -> int:
-        return int((~self.frame.alive).sum())
+        return int(self._not_screened("died").sum())
+
+    @property
+    def n_solver_failed(self) -> int:
+        """Admissions whose ODE solve to screening failed (not screened; not deaths)."""
+        return int(self._not_screened("solver").sum())
+
+    @property
+    def solver_reason(self) -> str:
+        """Most common reason of the solver failures before screening ('' when none)."""
+        return most_common_reason(self.frame.table.loc[self._not_screened("solver"), "status"])
 
     @property
     def n_rejected_infections(self) -> int:
@@ -50,6 +78,12 @@ class ScreeningRun:
                 {"step": "died before screening", "n": self.n_died_before_screening},
             ]
         )
+        if self.n_solver_failed:
+            failed = {
+                "step": f"solver failed before screening ({self.solver_reason})",
+                "n": self.n_solver_failed,
+            }
+            head = pd.concat([head, pd.DataFrame([failed])], ignore_index=True)
         body = self.report.table()
         out = pd.concat([head, body], ignore_index=True)
         out["% of admissions"] = 100.0 * out["n"] / self.n_admitted
@@ -91,14 +125,17 @@ class ScreeningRun:
         )
 
     def to_markdown(self) -> str:
-        lines = [self.report.to_markdown()]
-        lines.insert(
-            0,
+        head = (
             f"Septic ICU admissions simulated: {self.n_admitted}; died before "
             f"screening: {self.n_died_before_screening}; infections that resolved "
-            f"before an ICU (rejected): {self.n_rejected_infections}.\n",
+            f"before an ICU (rejected): {self.n_rejected_infections}."
         )
-        return "\n".join(lines)
+        if self.n_solver_failed:
+            head += (
+                f" Solver failures before screening (not screened): {self.n_solver_failed}, "
+                f"{self.solver_reason}."
+            )
+        return "\n".join([head + "\n", self.report.to_markdown()])
 
     def plot(self, axes=None):
         """CONSORT funnel and the exclusions per criterion, side by side."""
@@ -133,11 +170,19 @@ def screen(
     the same result as here.
     """
     study = as_study(scenario)
-    if int(n) < 1:
-        raise ValueError(f"n: must be >= 1, got {n}")
+    n = whole("n", n, 1, MAX_ADMISSIONS)
+    seed = whole("seed", seed, 0, MAX_SEED)
+    threads = optional_whole("threads", threads, 1, MAX_THREADS)
+    if n_target is not None:
+        n_target = whole("n_target", n_target, 1, MAX_ADMISSIONS)
+    check_fits("n", n, int(n), BYTES_PER_ADMISSION, "septic ICU admissions")
     frame = frame_chunks(study, int(n), seed, executor, threads, progress)
     screened = frame.table[frame.alive].reset_index(drop=True)
     if len(screened) == 0:
+        if int(n) >= 100:
+            explain_nobody_alive(study, int(n), frame.table["status"])
         raise ValueError("n: no simulated patient was alive at screening; sample more patients")
     report = screen_table(screened, study.criteria, n_target=n_target)
+    if report.n_consented == 0:
+        explain_nobody_eligible(study, int(n))
     return ScreeningRun(study, frame, report)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from septrial import _core
 from septrial.covariates import covariate_columns
 from septrial.library import model_info, models
+from septrial.memory import check_fits, row_bytes
 from septrial.progress import progress_callback
 from septrial.spec.base import spec_error
 from septrial.spec.design import Solver
@@ -28,7 +29,10 @@ class SimulationError(RuntimeError):
 def _times(times_h: Any) -> np.ndarray:
     if times_h is None:
         raise ValueError("times_h: required, e.g. numpy.linspace(0, 72, 145)")
-    t = np.asarray(times_h, dtype=float).ravel()
+    try:
+        t = np.asarray(times_h, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"times_h: must be a list of numbers (h), got {times_h!r}") from None
     if t.size == 0:
         raise ValueError("times_h: must contain at least one time")
     if not np.all(np.isfinite(t)) or np.any(t < 0):
@@ -180,6 +184,7 @@ def simulate(
     cov, cohort = covariate_columns(covariates)
     n = len(cov["weight_kg"])
     t = _times(times_h)
+    check_fits("times_h", f"{len(t)} times x {n} patients", n * len(t), row_bytes(info), "rows")
     param_matrix = info.parameter_matrix(params, n)
 
     doses = list(doses)

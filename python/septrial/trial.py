@@ -10,10 +10,21 @@ import numpy as np
 import pandas as pd
 
 from septrial.analysis import analyse
+from septrial.arguments import (
+    MAX_PER_ARM,
+    MAX_SEED,
+    MAX_THREADS,
+    MAX_TRIAL,
+    optional_whole,
+    real_map,
+    whole,
+)
 from septrial.chunks import enrol_any, treat_chunks
+from septrial.memory import BYTES_PER_PATIENT, check_fits
 from septrial.nonmem import trial_to_nonmem
 from septrial.plotting.endpoints import plot_trial_endpoints
 from septrial.randomisation import nested_allocation
+from septrial.solver_failures import failure_table
 from septrial.stats import OUTCOME_KIND
 from septrial.study import as_study
 
@@ -25,6 +36,12 @@ def arm_sizes(scenario, n_per_arm: int) -> tuple[int, int]:
     """(control, treated) sizes: ``n_per_arm`` control patients and the allocation ratio."""
     ratio = scenario.allocation.ratio
     return int(n_per_arm), int(round(n_per_arm * ratio[1] / ratio[0]))
+
+
+def arm_request(scenario, n_per_arm) -> str:
+    """``n_per_arm`` as the user asked, with the allocation ratio when it is not 1:1."""
+    ratio = list(scenario.allocation.ratio)
+    return f"{n_per_arm}" if ratio[0] == ratio[1] else f"{n_per_arm} (allocation.ratio {ratio})"
 
 
 def trial_arms(
@@ -72,12 +89,24 @@ class TrialResult:
             + self.analysis.to_html(index=False, float_format=lambda x: f"{x:.4g}")
         )
 
+    @property
+    def solver_failures(self) -> pd.DataFrame:
+        """Per arm: patients, those whose follow-up ODE solve failed (outcomes missing), and
+        the most common reason."""
+        return failure_table(self.patients, self.scenario.arm_names[:2])
+
     def summary(self) -> str:
         a = self.analysis
         lines = [
             f"{self.scenario.name}: {len(self.patients)} randomised from "
             f"{self.n_admissions} septic ICU admissions (seed {self.seed})"
         ]
+        for r in self.solver_failures.itertuples():
+            if r.n_solver_failed:
+                lines.append(
+                    f"  solver failed for {r.n_solver_failed} of {r.n_patients} patients in arm "
+                    f"{r.arm!r} (outcomes missing): {r.reason}"
+                )
         for _, r in a.iterrows():
             flag = "significant" if r["reject"] else "not significant"
             lines.append(
@@ -129,9 +158,13 @@ def run_trial(
     """
     study = as_study(scenario)
     sc = study.scenario
-    if int(n_per_arm) < 2:
-        raise ValueError(f"n_per_arm: must be >= 2, got {n_per_arm}")
+    n_per_arm = whole("n_per_arm", n_per_arm, 2, MAX_PER_ARM)
+    seed = whole("seed", seed, 0, MAX_SEED)
+    trial = whole("trial", trial, 0, MAX_TRIAL)
+    threads = optional_whole("threads", threads, 1, MAX_THREADS)
+    params = real_map("params", params, arrays=False)
     n_c, n_t = arm_sizes(sc, n_per_arm)
+    check_fits("n_per_arm", arm_request(sc, n_per_arm), n_c + n_t, BYTES_PER_PATIENT, "patients")
     rows_of = trial_arms(sc, n_c, n_t, seed, trial)
     n_enrolled = int(max(r.max() for r in rows_of)) + 1
     first = trial * TRIAL_STRIDE

@@ -303,7 +303,9 @@ class Scenario(SpecModel):
     def with_params(self, **params: float) -> Scenario:
         """Copy with model parameters set (e.g. ``IC50=300``, ``I_max=0``)."""
         data = self.to_dict()
-        data["params"] = {**data["params"], **{k: float(v) for k, v in params.items()}}
+        from septrial.arguments import real_map
+
+        data["params"] = {**data["params"], **real_map("params", params, arrays=False)}
         return self._copy_with(data)
 
     def with_criteria(self, *criteria) -> Scenario:
