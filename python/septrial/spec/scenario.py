@@ -20,7 +20,6 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from septrial.arguments import real_map
 from septrial.io import write_text_atomic
 from septrial.library import ModelInfo, model_info, models
 from septrial.protocol import protocol_findings
@@ -284,7 +283,8 @@ class Scenario(SpecModel):
     def with_params(self, **params: float) -> Scenario:
         """Copy with model parameters set (e.g. ``IC50=300``, ``I_max=0``)."""
         data = self.to_dict()
-        data["params"] = {**data["params"], **real_map("params", params, arrays=False)}
+        # values go in as given: the specification checks them and names "$.params.<name>"
+        data["params"] = {**data["params"], **params}
         return self._copy_with(data)
 
     def with_criteria(self, *criteria) -> Scenario:
