@@ -303,9 +303,8 @@ class Scenario(SpecModel):
     def with_params(self, **params: float) -> Scenario:
         """Copy with model parameters set (e.g. ``IC50=300``, ``I_max=0``)."""
         data = self.to_dict()
-        from septrial.arguments import real_map
-
-        data["params"] = {**data["params"], **real_map("params", params, arrays=False)}
+        # values go in as given: the specification checks them and names "$.params.<name>"
+        data["params"] = {**data["params"], **params}
         return self._copy_with(data)
 
     def with_criteria(self, *criteria) -> Scenario:
