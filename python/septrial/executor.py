@@ -9,6 +9,7 @@ worker) skips the chunks already done, after checking each was written for the s
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextvars
 import hashlib
 import json
@@ -63,11 +64,14 @@ def run_tasks(
     checkpoint: str | Path | None = None,
     progress: bool = False,
     desc: str = "chunks",
+    local_workers: int = 1,
 ) -> list[Any]:
     """Results of ``tasks`` in their order.
 
-    ``executor``: None (run here, one chunk after another; the engine threads inside a chunk),
-    or a ``dask.distributed.Client`` (chunks run on its workers).
+    ``executor``: None (run here: one chunk after another, or ``local_workers`` chunks at once
+    in threads, so that one chunk's Python work overlaps another's engine work, which releases
+    the GIL), or a ``dask.distributed.Client`` (chunks run on its workers). On Ctrl-C, chunks not
+    started are cancelled, running ones finish and are checkpointed, then the interrupt goes on.
     """
     results: list[Any] = [None] * len(tasks)
     todo = list(range(len(tasks)))
@@ -102,6 +106,24 @@ def run_tasks(
                     checkpoint_format.dump(paths[i], tasks[i].key, results[i])  # type: ignore[arg-type]
                 if bar is not None:
                     bar.update(1)
+        elif executor is None and local_workers > 1 and len(todo) > 1:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=local_workers) as pool:
+                futures = {pool.submit(tasks[i].func, *tasks[i].args): i for i in todo}
+                try:
+                    for fut in concurrent.futures.as_completed(futures):
+                        i = futures[fut]
+                        results[i] = fut.result()
+                        if paths[i] is not None:
+                            checkpoint_format.dump(paths[i], tasks[i].key, results[i])  # type: ignore[arg-type]
+                        if bar is not None:
+                            bar.update(1)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    for fut, i in futures.items():  # keep what finished meanwhile
+                        if paths[i] is not None and fut.done() and not fut.cancelled():
+                            if fut.exception() is None:
+                                checkpoint_format.dump(paths[i], tasks[i].key, fut.result())  # type: ignore[arg-type]
+                    raise
         elif executor is None:
             for i in todo:
                 results[i] = tasks[i].func(*tasks[i].args)

@@ -10,6 +10,7 @@ other sizes requested, for any allocation ratio and block size.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -96,8 +97,16 @@ def _p_values(scenario, item, trials, n_c: int, n_t: int) -> np.ndarray:
 def run_fresh(
     study, plan, n_list, n_trials, seed, cells, executor, checkpoint, threads, progress
 ) -> np.ndarray:
-    """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``."""
-    per_task = max(1, n_trials // 16)
+    """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``.
+
+    Locally, ``threads`` chunks run at once with one engine thread each: a chunk's enrolment,
+    follow-up and analysis alternate between Python (GIL) and the engine (no GIL), so concurrent
+    chunks keep the cores busy where one chunk with a threaded engine leaves them idle during
+    its Python steps. Chunks are small (a few seconds) so that Ctrl-C stops soon."""
+    local = executor is None
+    workers = (threads or os.cpu_count() or 1) if local else 1
+    chunk_threads = 1 if local and workers > 1 else threads
+    per_task = max(1, n_trials // (16 * workers))
     per_trial = sum(arm_sizes(study.scenario, max(n_list))) * len(cells)
     tasks = []
     for k in range(0, n_trials, per_task):
@@ -112,10 +121,12 @@ def run_fresh(
             "cells": cells,
             "plan": [p.name for p in plan],
         }
-        args = (study, plan, k, n, n_list, seed, cells, threads)
+        args = (study, plan, k, n, n_list, seed, cells, chunk_threads)
         tasks.append(Task(fresh_trials, args, key, patients=n * per_trial))
     desc = f"trials ({len(cells)} assumption cells each)" if len(cells) > 1 else "trials"
-    return np.concatenate(run_tasks(tasks, executor, checkpoint, progress, desc))
+    return np.concatenate(
+        run_tasks(tasks, executor, checkpoint, progress, desc, local_workers=workers)
+    )
 
 
 def fresh_table(scenario, plan, n_list, rejections: np.ndarray, ci: str) -> pd.DataFrame:
