@@ -7,6 +7,7 @@
 #include "gil_runner.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/simulate.hpp"
+#include "status.hpp"
 
 namespace py = pybind11;
 using septrial::bindings::Array;
@@ -86,8 +87,10 @@ py::tuple simulate(const std::string& model_name, const py::dict& covariates, co
         return septrial::simulate_batch(req, control, poll);
       },
       progress);
-  py::list status;
-  for (const auto& s : result.status) status.append(py::make_tuple(s.ok, s.reason, s.steps));
+  // Inputs and per-patient strings are released before the tables are handed over.
+  std::vector<septrial::PatientSpec>().swap(req.patients);
+  auto status = septrial::bindings::status_arrays(result.status);
+  std::vector<septrial::SolveStatus>().swap(result.status);
   const auto n_cols = static_cast<py::ssize_t>(result.columns.size());
   auto values = septrial::bindings::to_numpy(std::move(result.values),
                                              {n, static_cast<py::ssize_t>(req.times_h.size()), n_cols});

@@ -74,7 +74,7 @@ def treat(
     out = pd.DataFrame(values, columns=list(engine.treat_columns))
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())
-    out["solver_ok"] = [s[0] for s in status]
+    out["solver_ok"] = np.asarray(status["ok"], dtype=bool)
     withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < float(
         sc.withdrawal_rate
     )
