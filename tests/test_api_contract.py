@@ -219,3 +219,31 @@ def test_status_comes_back_as_arrays_with_the_failure_reason():
     assert np.isnan(values[1]).all() and np.isfinite(values[[0, 2]]).all()
     failures = septrial.simulation.failure_reasons(status)
     assert failures == {1: status["reasons"][1]}
+
+
+def test_a_cohort_larger_than_one_engine_chunk_is_one_cohort():
+    # The binding hands the engine 65,536 patients at a time (bind_simulation.cpp, kChunk); a
+    # patient's result and an error's patient index must not depend on that.
+    n = 65_536 + 2
+    info = septrial.model_info("esketamine_otto2021")
+    regimen = _core.Regimen()
+    dose = _core.BolusDose()
+    dose.drug, dose.time_h, dose.amount, dose.per_kg = 0, 0.0, 20.0, False
+    regimen.boluses = [dose]
+    solver = Solver(method="exact").engine()
+    row = info.parameter_matrix(None, 1)
+
+    def run(cov, m, first_index):
+        params = np.broadcast_to(row, (m, row.shape[1]))
+        args = (np.zeros(m, dtype=np.int64), np.array([6.0]), None, solver, True, True, False)
+        return _core.simulate(info.name, cov, params, [regimen], *args, 7, first_index, 2, None)
+
+    cov = _covariates(n)
+    values, _, status = run(cov, n, 0)
+    assert status["ok"].all() and np.isfinite(values).all()
+    tail, _, _ = run(_covariates(2), 2, n - 2)  # the last two patients on their own
+    np.testing.assert_array_equal(values[-2:], tail)
+    assert len(np.unique(values[:, 0, 0])) == n  # variability: every patient differs
+    cov["weight_kg"][n - 1] = -70.0
+    with pytest.raises(ValueError, match=rf"covariates\[{n - 1}\]"):
+        run(cov, n, 0)

@@ -191,7 +191,10 @@ def simulate(
     cov, cohort = covariate_columns(covariates)
     n = len(cov["weight_kg"])
     t = _times(times_h)
-    param_matrix = info.parameter_matrix(params, n)
+    if any(np.ndim(v) > 0 for v in (params or {}).values()):
+        param_matrix = info.parameter_matrix(params, n)
+    else:  # every patient has the same values: one row, broadcast (no n x P copy)
+        param_matrix = np.broadcast_to(info.parameter_matrix(params, 1), (n, len(info.parameters)))
 
     doses = list(doses)
     per_patient = cohort and len(doses) == n and all(not hasattr(d, "drug") for d in doses)
