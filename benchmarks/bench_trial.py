@@ -53,11 +53,14 @@ def load() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
-def work(status: list) -> tuple[float, float]:
-    """Mean accepted steps and right-hand-side evaluations per patient (nan when not counted)."""
-    steps = np.mean([s[2] for s in status]) if status else float("nan")
-    rhs = np.mean([s[3] for s in status]) if status and len(status[0]) > 3 else float("nan")
-    return float(steps), float(rhs)
+def work(status: list[dict]) -> tuple[float, float]:
+    """Mean accepted steps and right-hand-side evaluations per patient over the engine's status
+    tables (arrays per patient; nan when there are no patients)."""
+    steps = np.concatenate([s["steps"] for s in status]) if status else np.zeros(0)
+    rhs = np.concatenate([s["rhs_evals"] for s in status]) if status else np.zeros(0)
+    if steps.size == 0:
+        return float("nan"), float("nan")
+    return float(np.mean(steps)), float(np.mean(rhs))
 
 
 def study_for(scenario: str, method: str | None) -> Study:
@@ -76,13 +79,13 @@ def run_screen(study: Study, covariates: pd.DataFrame, seed: int, threads: int):
     values, states, status = study.engine.screen(cov, indices, seed, threads, None)
     dt = (time.perf_counter() - t0, time.process_time() - c0)
     screen = pd.DataFrame(values, columns=list(study.engine.screen_columns))
-    ok = np.array([s[0] for s in status])
+    ok = np.asarray(status["ok"], dtype=bool)
     screen["alive"] = (screen["alive"].fillna(0).to_numpy() == 1) & ok
     screen["intubated"] = screen["intubated"].fillna(0).astype(bool)
     screen["ventilated"] = screen["intubated"]
     screen["attempts"] = screen["attempts"].fillna(0).astype(int)
     table = pd.concat([covariates.reset_index(drop=True), screen], axis=1)
-    return dt, Frame(table, np.asarray(states), seed, list(study.engine.screen_columns)), status
+    return dt, Frame(table, np.asarray(states), seed, list(study.engine.screen_columns)), [status]
 
 
 def run_treat(study: Study, frame: Frame, seed: int, threads: int):
@@ -102,7 +105,7 @@ def run_treat(study: Study, frame: Frame, seed: int, threads: int):
         )
         total += time.perf_counter() - t0
         cpu += time.process_time() - c0
-        status += list(st)
+        status.append(st)
         deaths.append(values[:, list(study.engine.treat_columns).index("death_rel_h")])
     return (total, cpu), status, np.concatenate(deaths)
 

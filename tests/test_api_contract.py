@@ -46,7 +46,7 @@ def test_results_are_returned_without_copies():
     values, columns, status = _raw_simulate(3)
     assert values.flags.owndata is False
     assert values.shape == (3, 50, len(columns))
-    assert all(ok for ok, _, _ in status)
+    assert status["ok"].all()
 
 
 def test_the_gil_is_released_during_simulation():
@@ -183,3 +183,67 @@ def test_exact_method_refuses_nonlinear_models():
         doses=[septrial.Infusion("propofol", 2.0, "mg/kg/h")],
     )
     assert df["propofol_mg_l"].iloc[1] > df["propofol_mg_l"].iloc[0] > 0
+
+
+def test_status_comes_back_as_arrays_with_the_failure_reason():
+    # Without a pathogen (P0 = 0) the immune model stays near rest and needs few steps; with one
+    # it needs far more than 20, so the middle patient alone runs out of steps.
+    info = septrial.model_info("sepsis_esketamine")
+    n = 3
+    values, columns, status = _core.simulate(
+        "sepsis_esketamine",
+        _covariates(n),
+        info.parameter_matrix({"P0": [0.0, 1.0, 0.0]}, n),
+        [_core.Regimen()],
+        np.zeros(n, dtype=np.int64),
+        np.array([50.0, 100.0]),
+        None,
+        Solver(method="rosenbrock4", max_steps=20).engine(),
+        False,
+        False,
+        False,
+        1,
+        0,
+        1,
+        None,
+    )
+    assert set(status) == {"ok", "steps", "rhs_evals", "reason", "reasons"}
+    for key, dtype in [("ok", np.bool_), ("steps", np.int64), ("rhs_evals", np.int64),
+                       ("reason", np.int32)]:  # fmt: skip
+        assert status[key].dtype == dtype and status[key].shape == (n,), key
+    assert status["ok"].tolist() == [True, False, True]
+    assert status["reasons"][0] == "" and len(status["reasons"]) == 2
+    assert status["reason"].tolist() == [0, 1, 0]
+    assert "max_steps (20) exceeded" in status["reasons"][1]
+    assert (status["steps"] > 0).all() and (status["rhs_evals"] >= status["steps"]).all()
+    assert np.isnan(values[1]).all() and np.isfinite(values[[0, 2]]).all()
+    failures = septrial.simulation.failure_reasons(status)
+    assert failures == {1: status["reasons"][1]}
+
+
+def test_a_cohort_larger_than_one_engine_chunk_is_one_cohort():
+    # The binding hands the engine 65,536 patients at a time (bind_simulation.cpp, kChunk); a
+    # patient's result and an error's patient index must not depend on that.
+    n = 65_536 + 2
+    info = septrial.model_info("esketamine_otto2021")
+    regimen = _core.Regimen()
+    dose = _core.BolusDose()
+    dose.drug, dose.time_h, dose.amount, dose.per_kg = 0, 0.0, 20.0, False
+    regimen.boluses = [dose]
+    solver = Solver(method="exact").engine()
+    row = info.parameter_matrix(None, 1)
+
+    def run(cov, m, first_index):
+        params = np.broadcast_to(row, (m, row.shape[1]))
+        args = (np.zeros(m, dtype=np.int64), np.array([6.0]), None, solver, True, True, False)
+        return _core.simulate(info.name, cov, params, [regimen], *args, 7, first_index, 2, None)
+
+    cov = _covariates(n)
+    values, _, status = run(cov, n, 0)
+    assert status["ok"].all() and np.isfinite(values).all()
+    tail, _, _ = run(_covariates(2), 2, n - 2)  # the last two patients on their own
+    np.testing.assert_array_equal(values[-2:], tail)
+    assert len(np.unique(values[:, 0, 0])) == n  # variability: every patient differs
+    cov["weight_kg"][n - 1] = -70.0
+    with pytest.raises(ValueError, match=rf"covariates\[{n - 1}\]"):
+        run(cov, n, 0)

@@ -9,10 +9,14 @@ The equivalent by hand, from the repository root:
 Skipped only when GoogleTest is not installed or when the repository sources are absent (an
 installed package); any configure, build or C++ test failure fails this test.
 
-The build directory lives next to pytest's numbered temporary directories (or inside --basetemp
+Which build tree: a tree under build/ that already compiled the engine for this interpreter with
+the C++ tests configured (CI's package build in build/{wheel_tag}, see .ci/run; or a developer's
+build/dev) is reused: only what changed since is recompiled, normally nothing. A tree from an
+isolated pip build (its build environment is gone) or a sanitizer tree is not used. Otherwise the
+tests get their own tree next to pytest's numbered temporary directories (or inside --basetemp
 when one is given), keyed by the source path and the Python executable, so later sessions rebuild
-incrementally instead of compiling the engine from scratch. Only the test executable is built: the
-extension target would copy itself into python/septrial of the working tree.
+incrementally. Only the test executable is built: the extension target of a developer tree would
+copy itself into python/septrial of the working tree.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import fcntl
 import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +80,43 @@ def _build_dir(tmp_path_factory: pytest.TempPathFactory, config: pytest.Config) 
     path = base / f"septrial-cpptests-{key}"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _cache_entries(cache: Path) -> dict[str, str]:
+    entries = {}
+    for line in cache.read_text(errors="replace").splitlines():
+        if line.startswith(("#", "//")) or "=" not in line or ":" not in line.split("=", 1)[0]:
+            continue
+        key, value = line.split("=", 1)
+        entries[key.split(":", 1)[0]] = value
+    return entries
+
+
+_INCLUDE_FLAG = re.compile(r"(?:^|\s)(?:-I|-isystem\s+)(/\S+)")
+
+
+def reusable_tree(root: Path = ROOT, python: str = sys.executable) -> Path | None:
+    """The most recently configured Ninja tree under ``root``/build that compiled the engine with
+    the C++ tests for ``python`` and whose include directories all still exist (an isolated pip
+    build compiled against a build environment that is gone); None if there is none."""
+    found = []
+    for cache in (root / "build").glob("*/CMakeCache.txt"):
+        tree = cache.parent
+        entries = _cache_entries(cache)
+        if entries.get("SEPTRIAL_BUILD_CPP_TESTS", "").upper() not in ("ON", "1", "TRUE", "YES"):
+            continue
+        if "-fsanitize" in entries.get("CMAKE_CXX_FLAGS", ""):
+            continue
+        exe = entries.get("Python_EXECUTABLE", "")
+        if not exe or not Path(exe).exists() or not Path(exe).samefile(python):
+            continue
+        if not (tree / "build.ninja").is_file():
+            continue
+        includes = set(_INCLUDE_FLAG.findall((tree / "build.ninja").read_text(errors="replace")))
+        if not includes or not all(Path(d).is_dir() for d in includes):
+            continue
+        found.append(tree)
+    return max(found, key=lambda d: (d / "CMakeCache.txt").stat().st_mtime, default=None)
 
 
 @contextlib.contextmanager
@@ -153,23 +195,27 @@ def cpp_test_run(
     cmake = shutil.which("cmake")
     ctest = shutil.which("ctest")
     assert cmake and ctest, "cmake/ctest not found on PATH (pip install cmake)"
-    build = _build_dir(tmp_path_factory, pytestconfig)
-    configure = [
-        cmake, "-S", str(ROOT), "-B", str(build),
-        "-DSEPTRIAL_BUILD_CPP_TESTS=ON",
-        f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
-        f"-DPython_EXECUTABLE={sys.executable}",
-        "-DCMAKE_BUILD_TYPE=Release",
-    ]  # fmt: skip
-    if shutil.which("ninja") and not (build / "CMakeCache.txt").exists():
-        configure += ["-G", "Ninja"]
     steps: list[Step] = []
+    build = reusable_tree()
+    configure: list[str] | None = None
+    if build is None:
+        build = _build_dir(tmp_path_factory, pytestconfig)
+        configure = [
+            cmake, "-S", str(ROOT), "-B", str(build),
+            "-DSEPTRIAL_BUILD_CPP_TESTS=ON",
+            f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
+            f"-DPython_EXECUTABLE={sys.executable}",
+            "-DCMAKE_BUILD_TYPE=Release",
+        ]  # fmt: skip
+        if shutil.which("ninja") and not (build / "CMakeCache.txt").exists():
+            configure += ["-G", "Ninja"]
+    plan = [] if configure is None else [("configure", configure, 600)]
+    plan += [
+        ("build", [cmake, "--build", str(build), "--target", TEST_TARGET], 3600),
+        ("ctest", [ctest, "--output-on-failure", "--no-tests=error", "-j", "2"], 600),
+    ]
     with _locked(build):
-        for name, command, timeout in (
-            ("configure", configure, 600),
-            ("build", [cmake, "--build", str(build), "--target", TEST_TARGET], 3600),
-            ("ctest", [ctest, "--output-on-failure", "--no-tests=error", "-j", "2"], 600),
-        ):
+        for name, command, timeout in plan:
             step = _run(name, command, build, timeout)
             steps.append(step)
             if not step.ok:
@@ -185,3 +231,31 @@ def test_cpp_unit_tests_pass(cpp_test_run: list[Step]) -> None:
     assert not failed, failed[0].report()
     ctest_out = cpp_test_run[-1].output
     assert "100% tests passed" in ctest_out, ctest_out[-5000:]
+
+
+def _fake_tree(root: Path, name: str, includes: list[Path], **entries: str) -> Path:
+    tree = root / "build" / name
+    tree.mkdir(parents=True)
+    lines = ["# This is the CMakeCache file.", "//comment=ignored"]
+    lines += [f"{key}:STRING={value}" for key, value in entries.items()]
+    (tree / "CMakeCache.txt").write_text("\n".join(lines) + "\n")
+    flags = " ".join(f"-isystem {d}" for d in includes[1:])
+    (tree / "build.ninja").write_text(f"  INCLUDES = -I{includes[0]} {flags}\n")
+    return tree
+
+
+def test_reusable_tree_selection(tmp_path: Path) -> None:
+    src = tmp_path / "cpp" / "include"
+    deps = tmp_path / "site-packages" / "pybind11" / "include"
+    for d in (src, deps):
+        d.mkdir(parents=True)
+    gone = tmp_path / "pip-build-env-1" / "pybind11" / "include"
+    good = {"SEPTRIAL_BUILD_CPP_TESTS": "ON", "Python_EXECUTABLE": sys.executable}
+    assert reusable_tree(tmp_path) is None
+    _fake_tree(tmp_path, "no-tests", [src, deps], **{**good, "SEPTRIAL_BUILD_CPP_TESTS": "OFF"})
+    _fake_tree(tmp_path, "sanitize", [src, deps], **good, CMAKE_CXX_FLAGS="-fsanitize=address")
+    _fake_tree(tmp_path, "isolated", [src, gone], **good)
+    _fake_tree(tmp_path, "other-python", [src, deps], **{**good, "Python_EXECUTABLE": str(deps)})
+    assert reusable_tree(tmp_path) is None
+    ok = _fake_tree(tmp_path, "cp-tag", [src, deps], **good, SKBUILD_DATA_DIR="/tmp/gone/data")
+    assert reusable_tree(tmp_path) == ok

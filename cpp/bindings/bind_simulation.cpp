@@ -1,12 +1,14 @@
 // Bindings for the model library and batch simulation.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "convert.hpp"
 #include "gil_runner.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/simulate.hpp"
+#include "status.hpp"
 
 namespace py = pybind11;
 using septrial::bindings::Array;
@@ -46,60 +48,101 @@ py::dict model_info(const std::string& name) {
                   py::arg("components") = components, py::arg("signals") = signals, py::arg("roles") = roles);
 }
 
-py::tuple simulate(const std::string& model_name, const py::dict& covariates, const Array& params,
+/// Patients are handed to the engine in chunks of this many, so the per-patient inputs it needs
+/// (covariates, a copy of the parameters) exist for one chunk at a time, never for the cohort.
+/// Results do not depend on it: a patient's randomness depends on (seed, patient index) only.
+constexpr std::size_t kChunk = std::size_t{1} << 16;
+
+py::tuple simulate(const std::string& model_name, const py::dict& covariates,
+                   const py::array_t<double, py::array::forcecast>& params,
                    const std::vector<septrial::Regimen>& regimens,
                    const py::array_t<std::int64_t>& regimen_of, const Array& times,
                    const py::object& initial_states, const septrial::SolverOptions& solver, bool variability,
                    bool residual_error, bool include_states, std::uint64_t seed, std::uint64_t first_index,
                    int threads, const py::object& progress) {
-  septrial::BatchRequest req;
-  req.model = septrial::find_model(model_name);
-  const auto n_params = static_cast<py::ssize_t>(req.model->parameters().size());
+  auto model = septrial::find_model(model_name);
+  const auto n_params = static_cast<py::ssize_t>(model->parameters().size());
   auto cov = septrial::bindings::covariates_from(covariates);
   const auto n = static_cast<py::ssize_t>(cov.size());
+  // Any strides: a cohort sharing its parameters passes one row broadcast to n rows (stride 0).
   if (params.ndim() != 2 || params.shape(0) != n || params.shape(1) != n_params)
     throw septrial::InputError("params", "must be n_patients x n_parameters");
   if (regimen_of.size() != n) throw septrial::InputError("doses", "one regimen index per patient");
   std::vector<std::shared_ptr<const septrial::Regimen>> built;
   for (const auto& r : regimens) built.push_back(std::make_shared<const septrial::Regimen>(r));
   Array init;
-  const auto n_states = static_cast<py::ssize_t>(req.model->states().size());
+  const auto n_states = static_cast<py::ssize_t>(model->states().size());
   if (!initial_states.is_none()) {
     init = initial_states.cast<Array>();
     if (init.ndim() != 2 || init.shape(0) != n || init.shape(1) != n_states)
       throw septrial::InputError("initial_state", "must be n_patients x n_states");
   }
+  const auto p = params.unchecked<2>();
+  auto row = [&](py::ssize_t i) {
+    std::vector<double> v(static_cast<std::size_t>(n_params));
+    for (py::ssize_t j = 0; j < n_params; ++j) v[static_cast<std::size_t>(j)] = p(i, j);
+    return v;
+  };
+  // Checked here for the whole cohort, so that an error names the patient's index in the cohort
+  // (the engine, seeing one chunk, would name its index in the chunk).
+  const bool shared_params = n > 1 && params.strides(0) == 0;
   for (py::ssize_t i = 0; i < n; ++i) {
-    septrial::PatientSpec ps;
-    ps.covariates = cov[static_cast<std::size_t>(i)];
-    ps.params.assign(params.data(i, 0), params.data(i, 0) + n_params);
+    const std::string where = n == 1 ? "" : "[" + std::to_string(i) + "]";
+    cov[static_cast<std::size_t>(i)].validate("covariates" + where);
+    if (i == 0 || !shared_params) model->validate_parameters(row(i), "params");
     const auto k = regimen_of.at(i);
     if (k < 0 || static_cast<std::size_t>(k) >= built.size())
       throw septrial::InputError("doses", "bad regimen index");
-    ps.regimen = built[static_cast<std::size_t>(k)];
-    if (init.size() > 0) ps.initial_state.assign(init.data(i, 0), init.data(i, 0) + n_states);
-    req.patients.push_back(std::move(ps));
   }
+
+  septrial::BatchRequest req;
+  req.model = model;
   req.times_h = septrial::bindings::to_vector(times);
   req.options = solver;
   req.variability = variability;
   req.residual_error = residual_error;
   req.include_states = include_states;
   req.seed = seed;
-  req.first_index = first_index;
   req.threads = threads;
-
-  auto result = septrial::bindings::run_released(
-      [&](septrial::RunControl& control, const std::function<void()>& poll) {
-        return septrial::simulate_batch(req, control, poll);
-      },
-      progress);
-  py::list status;
-  for (const auto& s : result.status) status.append(py::make_tuple(s.ok, s.reason, s.steps));
-  const auto n_cols = static_cast<py::ssize_t>(result.columns.size());
-  auto values = septrial::bindings::to_numpy(std::move(result.values),
-                                             {n, static_cast<py::ssize_t>(req.times_h.size()), n_cols});
-  return py::make_tuple(values, result.columns, status);
+  std::vector<double> values;
+  std::vector<std::string> columns;
+  std::size_t row_block = 0;
+  septrial::bindings::StatusArrays status(n);
+  const auto total = static_cast<std::size_t>(n);
+  std::size_t start = 0;
+  do {  // at least once, so that an empty cohort still gets its columns
+    const std::size_t stop = std::min(total, start + kChunk);
+    req.patients.clear();
+    req.patients.reserve(stop - start);
+    for (auto i = static_cast<py::ssize_t>(start); i < static_cast<py::ssize_t>(stop); ++i) {
+      septrial::PatientSpec ps;
+      ps.covariates = cov[static_cast<std::size_t>(i)];
+      ps.params = row(i);
+      ps.regimen = built[static_cast<std::size_t>(regimen_of.at(i))];
+      if (init.size() > 0) ps.initial_state.assign(init.data(i, 0), init.data(i, 0) + n_states);
+      req.patients.push_back(std::move(ps));
+    }
+    req.first_index = first_index + start;
+    auto result = septrial::bindings::run_released(
+        [&](septrial::RunControl& control, const std::function<void()>& poll) {
+          return septrial::simulate_batch(req, control, poll);
+        },
+        progress);
+    if (start == 0) {
+      columns = result.columns;
+      row_block = req.times_h.size() * columns.size();
+      values.resize(total * row_block);
+    }
+    std::copy(result.values.begin(), result.values.end(),
+              values.begin() + static_cast<std::ptrdiff_t>(start * row_block));
+    status.fill(static_cast<py::ssize_t>(start), result.status);
+    start = stop;
+  } while (start < total);
+  std::vector<septrial::PatientSpec>().swap(req.patients);
+  const auto n_cols = static_cast<py::ssize_t>(columns.size());
+  auto out = septrial::bindings::to_numpy(std::move(values),
+                                          {n, static_cast<py::ssize_t>(req.times_h.size()), n_cols});
+  return py::make_tuple(out, columns, status.dict());
 }
 
 std::vector<std::pair<std::string, double>> structural(const std::string& model_name,

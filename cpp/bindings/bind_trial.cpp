@@ -7,6 +7,7 @@
 #include "gil_runner.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/trial_engine.hpp"
+#include "status.hpp"
 
 namespace py = pybind11;
 using septrial::bindings::Array;
@@ -18,12 +19,6 @@ using septrial::bindings::enum_setter;
 namespace {
 
 using U64Array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
-
-py::list status_list(const std::vector<septrial::SolveStatus>& status) {
-  py::list out;
-  for (const auto& s : status) out.append(py::make_tuple(s.ok, s.reason, s.steps, s.rhs_evals));
-  return out;
-}
 
 void bind_specs(py::module_& m) {
   using namespace septrial;
@@ -142,7 +137,7 @@ void bind_trial(py::module_& m) {
                                                        {n, static_cast<py::ssize_t>(res.columns.size())});
             auto states = septrial::bindings::to_numpy(
                 std::move(res.states), {n, static_cast<py::ssize_t>(e.model().states().size())});
-            return py::make_tuple(values, states, status_list(res.status));
+            return py::make_tuple(values, states, septrial::bindings::status_arrays(res.status));
           },
           py::arg("covariates"), py::arg("indices"), py::arg("seed"), py::arg("threads") = 1,
           py::arg("progress") = py::none())
@@ -173,7 +168,7 @@ void bind_trial(py::module_& m) {
                                                        {n, static_cast<py::ssize_t>(res.columns.size())});
             auto traj = septrial::bindings::to_numpy(std::move(res.trajectories),
                                                      {n, static_cast<py::ssize_t>(grid.size()), n_obs});
-            return py::make_tuple(values, traj, status_list(res.status));
+            return py::make_tuple(values, traj, septrial::bindings::status_arrays(res.status));
           },
           py::arg("covariates"), py::arg("indices"), py::arg("attempts"), py::arg("intubated"),
           py::arg("states"), py::arg("arm"), py::arg("override_names"), py::arg("overrides"),

@@ -17,11 +17,17 @@ import numpy as np
 import numpy.typing as npt
 
 _Float64Array = npt.NDArray[np.float64]
-#: Per patient: (ok, reason, steps taken).
-_Status = tuple[bool, str, int]
-#: Per patient of the trial engine: (ok, reason, steps taken, right-hand-side evaluations).
-_TrialStatus = tuple[bool, str, int, int]
 _Progress = Callable[[int], object] | None
+
+class _Status(TypedDict):
+    """Per-patient solver status as arrays (no Python object per patient): patient i succeeded
+    if ok[i]; its reason is reasons[reason[i]] (reasons[0] == "", each distinct reason once)."""
+
+    ok: npt.NDArray[np.bool_]
+    steps: npt.NDArray[np.int64]
+    rhs_evals: npt.NDArray[np.int64]
+    reason: npt.NDArray[np.int32]
+    reasons: list[str]
 
 class _ParameterInfo(TypedDict):
     name: str
@@ -137,7 +143,7 @@ def simulate(
     first_index: int,
     threads: int,
     progress: _Progress,
-) -> tuple[_Float64Array, list[str], list[_Status]]:
+) -> tuple[_Float64Array, list[str], _Status]:
     """Simulates n patients on one output grid.
 
     covariates: covariate_names() -> one value per patient; params: n x n_parameters in
@@ -468,7 +474,7 @@ class TrialEngine:
         seed: int,
         threads: int = 1,
         progress: _Progress = None,
-    ) -> tuple[_Float64Array, _Float64Array, list[_TrialStatus]]:
+    ) -> tuple[_Float64Array, _Float64Array, _Status]:
         """Phase A for patients `indices` (uint64) with named covariate columns.
 
         Returns (values n x screen_columns, states at screening n x n_states, status).
@@ -488,7 +494,7 @@ class TrialEngine:
         seed: int,
         threads: int = 1,
         progress: _Progress = None,
-    ) -> tuple[_Float64Array, _Float64Array, list[_TrialStatus]]:
+    ) -> tuple[_Float64Array, _Float64Array, _Status]:
         """Phase B in arm `arm` from the screening states (attempts int32, intubated int8).
 
         overrides: n x len(override_names) parameter values for the treatment phase; grid_h: times

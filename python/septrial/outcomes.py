@@ -74,8 +74,8 @@ def treat(
     out = pd.DataFrame(values, columns=list(engine.treat_columns))
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())
-    out["solver_ok"] = [s[0] for s in status]
-    out["solver_reason"] = [s[1] for s in status]
+    out["solver_ok"] = np.asarray(status["ok"], dtype=bool)
+    out["solver_reason"] = np.asarray(status["reasons"], dtype=object)[np.asarray(status["reason"])]
     withdrawn = patient_uniform(seed, out["patient"].to_numpy(), _WITHDRAWAL_STREAM) < float(
         sc.withdrawal_rate
     )

@@ -26,6 +26,17 @@ class SimulationError(RuntimeError):
     """The solver failed for a single-patient simulation (the reason is in the message)."""
 
 
+def failure_reasons(status: Mapping[str, Any]) -> dict[int, str]:
+    """{patient position: solver reason} for the failed patients of an engine status table.
+
+    The engine returns per-patient status as arrays (``ok``, ``steps``, ``rhs_evals`` and
+    ``reason``, an index into the distinct ``reasons``), never one Python object per patient.
+    """
+    failed = np.flatnonzero(~np.asarray(status["ok"], dtype=bool))
+    reasons = status["reasons"]
+    return {int(i): reasons[int(k)] for i, k in zip(failed, status["reason"][failed], strict=True)}
+
+
 def _times(times_h: Any) -> np.ndarray:
     if times_h is None:
         raise ValueError("times_h: required, e.g. numpy.linspace(0, 72, 145)")
@@ -185,7 +196,10 @@ def simulate(
     n = len(cov["weight_kg"])
     t = _times(times_h)
     check_fits("times_h", f"{len(t)} times x {n} patients", n * len(t), row_bytes(info), "rows")
-    param_matrix = info.parameter_matrix(params, n)
+    if any(np.ndim(v) > 0 for v in (params or {}).values()):
+        param_matrix = info.parameter_matrix(params, n)
+    else:  # every patient has the same values: one row, broadcast (no n x P copy)
+        param_matrix = np.broadcast_to(info.parameter_matrix(params, 1), (n, len(info.parameters)))
 
     doses = list(doses)
     per_patient = cohort and len(doses) == n and all(not hasattr(d, "drug") for d in doses)
@@ -218,16 +232,16 @@ def simulate(
             int(n_threads),
             callback,
         )
-    if not cohort and not status[0][0]:
-        raise SimulationError(f"simulation of model {model!r} failed: {status[0][1]}")
+    if not cohort and not status["ok"][0]:
+        raise SimulationError(f"simulation of model {model!r} failed: {failure_reasons(status)[0]}")
 
     frame = pd.DataFrame(values.reshape(n * len(t), len(columns)), columns=list(columns))
     frame.insert(0, "time_h", np.tile(t, n))
     if cohort:
         frame.insert(0, "patient", np.repeat(np.arange(n), len(t)))
     # Only failures are listed (pandas copies attrs on every operation: keep them small).
-    frame.attrs["failures"] = {i: reason for i, (ok, reason, _) in enumerate(status) if not ok}
-    frame.attrs["steps"] = np.array([steps for _, _, steps in status])  # accepted solver steps
+    frame.attrs["failures"] = failure_reasons(status)
+    frame.attrs["steps"] = status["steps"]  # accepted solver steps per patient (int64)
     frame.attrs["model"] = info.name
     return frame
 

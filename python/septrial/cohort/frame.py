@@ -104,8 +104,10 @@ def simulate_to_screening(
     with progress_callback(progress, n, "screening") as callback:
         values, states, status = engine.screen(cov, indices, int(seed), int(threads), callback)
     screen = pd.DataFrame(values, columns=list(engine.screen_columns))
-    ok = np.array([s[0] for s in status])
-    screen["status"] = [s[1] for s in status]
+    ok = np.asarray(status["ok"], dtype=bool)
+    # The solver's reason per patient ("" when it succeeded): references to the few distinct
+    # reason strings, not one string object per patient.
+    screen["status"] = np.asarray(status["reasons"], dtype=object)[status["reason"]]
     screen["alive"] = (screen["alive"].fillna(0).to_numpy() == 1) & ok
     screen["intubated"] = screen["intubated"].fillna(0).astype(bool)
     screen["ventilated"] = screen["intubated"]
