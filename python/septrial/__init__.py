@@ -29,6 +29,7 @@ _EXPORTS = {
     "plot": "septrial.plotting",
     "compare": "septrial.compare",
     "to_nonmem": "septrial.nonmem",
+    "define_model": "septrial.modeldef",
 }
 _SUBMODULES = {
     "stats",
