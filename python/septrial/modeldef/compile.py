@@ -10,6 +10,7 @@ import sympy as sp
 
 from septrial import _core
 from septrial.modeldef.emit import Emitted, Frame, Ref, emit_program
+from septrial.modeldef.hoist import Hoister
 from septrial.modeldef.symbolic import to_sympy
 from septrial.spec.expressions import names_in
 from septrial.spec.model_spec import ModelDefinition, ObservableDef
@@ -109,15 +110,28 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     for drug, state in spec.doses.items():
         d.drug, d.dose_state = drug, list(spec.states).index(state)
     d.inputs = [_input(k, v.unit, v.default) for k, v in spec.inputs.items()]
-    # Emit everything first: constants found later shift the named slots, so resolve at the end.
+    # Per-patient invariants move to the `individual` program (run once per patient); emit
+    # everything before resolving: constants found later shift the named slots.
+    hoist = Hoister([*x, sym["t"], *(sym[i] for i in spec.inputs)])
+    observed = [to_sympy(t, scope) for t in trees["observables"].values()]
+    outputs = [to_sympy(t, scope) for t in trees["outputs"].values()]
+    runtime = {
+        "derivatives": [hoist(e, x) for e in f],
+        "observe": [hoist(e, x) for e in observed],
+        "output": [hoist(e, x) for e in outputs],
+        "jacobian": [hoist(e, x) for e in [*jac, *dfdt]],
+    }
+    for h in hoist.hoisted.values():
+        refs[h] = frame.slot(f"h:{h.name}")
     emitted = {
         "initial": emit_program(frame, refs, [to_sympy(trees["states"][s], sym) for s in spec.states]),
-        "derivatives": emit_program(frame, refs, f),
-        "observe": emit_program(frame, refs, [to_sympy(t, scope) for t in trees["observables"].values()]),
-        "output": emit_program(frame, refs, [to_sympy(t, scope) for t in trees["outputs"].values()]),
-        "jacobian": emit_program(frame, refs, [*jac, *dfdt]),
+        **{name: emit_program(frame, refs, exprs) for name, exprs in runtime.items()},
     }
-    d.individual = _program(frame, individual, copies)
+    invariants = emit_program(frame, refs, list(hoist.hoisted))
+    stores = [("copy", refs[h], out) for h, out in zip(hoist.hoisted.values(), invariants.outputs, strict=True)]
+    # relations, their stores, then the invariants (which read the stored individual values)
+    individual.code += [(op, dst, a, a, a) for op, dst, a in copies] + invariants.code
+    d.individual = _program(frame, individual, stores)
     for name, program in emitted.items():
         setattr(d, name, _program(frame, program))
     d.linear = _is_linear(f, jac, x, [sym["t"], *(sym[i] for i in spec.inputs)])
