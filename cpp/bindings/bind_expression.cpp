@@ -23,8 +23,8 @@ py::tuple solve_statistics(const std::string& model_name, const py::dict& covari
     throw septrial::InputError("params", "one value per parameter of the model");
   solver.validate();
   septrial::Patient patient(model, params, cov[0], regimen);
-  const auto status = septrial::integrate_patient(patient, 0.0, times, solver,
-                                                  [](std::size_t, double, const double*) {});
+  const auto status =
+      septrial::integrate_patient(patient, 0.0, times, solver, [](std::size_t, double, const double*) {});
   return py::make_tuple(status.ok, status.steps, status.rhs_evals);
 }
 
@@ -37,7 +37,8 @@ void bind_expression(py::module_& m) {
     op.value(septrial::op_names()[i].c_str(), static_cast<Op>(i));
 
   using septrial::Instruction;
-  py::class_<Instruction>(m, "ExprInstruction", "One instruction: frame[dst] = op(frame[a], frame[b], frame[c]).")
+  py::class_<Instruction>(m, "ExprInstruction",
+                          "One instruction: frame[dst] = op(frame[a], frame[b], frame[c]).")
       .def(py::init<>())
       .def(py::init([](Op o, std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
              return Instruction{o, dst, a, b, c};
@@ -62,7 +63,15 @@ void bind_expression(py::module_& m) {
             p.eval(frame.data(), out.data());
             return out;
           },
-          py::arg("frame"), "Runs the program on a copy of `frame`; returns its outputs.");
+          py::arg("frame"), "Runs the program on a copy of `frame`; returns its outputs.")
+      .def(
+          "run",
+          [](const Program& p, std::vector<double> frame) {
+            p.validate(frame.size(), 0, "program");
+            p.run(frame.data());
+            return frame;
+          },
+          py::arg("frame"), "Runs the program on a copy of `frame`; returns the whole frame after it.");
 
   using septrial::ParameterInfo;
   py::class_<ParameterInfo>(m, "ParameterInfo", "A named parameter: typical value, unit, doc and range.")

@@ -16,8 +16,8 @@ double covariate_value(const Covariates& c, const std::string& name) {
   if (name == "age_y") return c.age_y;
   if (name == "sex") return c.male ? 1.0 : 0.0;  // 1 = male, 0 = female
   if (name == "opioids") return c.opioids ? 1.0 : 0.0;
-  throw InputError("covariates", "unknown covariate '" + name +
-                                     "'; allowed: weight_kg, height_cm, age_y, sex, opioids");
+  throw InputError("covariates",
+                   "unknown covariate '" + name + "'; allowed: weight_kg, height_cm, age_y, sex, opioids");
 }
 
 class ExpressionModule : public Module {
@@ -118,14 +118,16 @@ void ExpressionModelDef::validate() const {
   for (auto s : parameter_slots) writable(s, "parameters");
   for (auto s : covariate_slots) writable(s, "covariates");
   require(state_base >= n_read_only && state_base + n <= frame, "states", "slots outside the frame");
-  require(input_base >= n_read_only && input_base + inputs.size() <= frame, "inputs", "slots outside the frame");
+  require(input_base >= n_read_only && input_base + inputs.size() <= frame, "inputs",
+          "slots outside the frame");
   writable(time_slot, "t");
   Covariates probe;
   for (const auto& c : covariates) (void)covariate_value(probe, c);
   require(drug.empty() == (dose_state < 0), "doses", "a drug needs a dose state and vice versa");
   require(dose_state < static_cast<int>(n), "doses", "dose state outside the states");
   for (const auto& re : random_effects) {
-    require(find_parameter(parameters, re.parameter) != npos, "parameters." + re.parameter, "no such parameter");
+    require(find_parameter(parameters, re.parameter) != npos, "parameters." + re.parameter,
+            "no such parameter");
     require(find_parameter(parameters, re.variance_name) != npos, "parameters." + re.variance_name,
             "no such parameter");
   }
@@ -133,9 +135,12 @@ void ExpressionModelDef::validate() const {
     const Program& p;
     std::size_t outputs;
     const char* field;
-  } programs[] = {{individual, parameters.size(), "individual"}, {initial, n, "initial"},
-                  {derivatives, n, "derivatives"},               {observe, observables.size(), "observe"},
-                  {output, outputs.size(), "output"},            {jacobian, n * n + n, "jacobian"}};
+  } programs[] = {{individual, parameters.size(), "individual"},
+                  {initial, n, "initial"},
+                  {derivatives, n, "derivatives"},
+                  {observe, observables.size(), "observe"},
+                  {output, outputs.size(), "output"},
+                  {jacobian, n * n + n, "jacobian"}};
   for (const auto& p : programs) {
     p.p.validate(frame, n_read_only, p.field);
     const bool optional_empty = std::string(p.field) == "jacobian" && p.p.outputs.empty() && !linear;

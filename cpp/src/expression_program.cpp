@@ -8,9 +8,9 @@
 namespace septrial {
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names{"copy", "add", "sub", "mul", "div", "neg", "pow", "exp",
-                                              "log",  "sqrt", "abs", "min", "max", "sign", "lt", "le",
-                                              "gt",   "ge",  "eq",  "ne",  "and", "or",  "not", "select"};
+  static const std::vector<std::string> names{"copy", "add",  "sub", "mul", "div", "neg",  "pow", "exp",
+                                              "log",  "sqrt", "abs", "min", "max", "sign", "lt",  "le",
+                                              "gt",   "ge",   "eq",  "ne",  "and", "or",   "not", "select"};
   return names;
 }
 
@@ -38,31 +38,81 @@ void Program::run(double* f) const {
     const double a = f[in.a], b = f[in.b];
     double r;
     switch (in.op) {
-      case Op::Copy: r = a; break;
-      case Op::Add: r = a + b; break;
-      case Op::Sub: r = a - b; break;
-      case Op::Mul: r = a * b; break;
-      case Op::Div: r = a / b; break;
-      case Op::Neg: r = -a; break;
-      case Op::Pow: r = std::pow(a, b); break;
-      case Op::Exp: r = std::exp(a); break;
-      case Op::Log: r = std::log(a); break;
-      case Op::Sqrt: r = std::sqrt(a); break;
-      case Op::Abs: r = std::abs(a); break;
-      case Op::Min: r = std::min(a, b); break;
-      case Op::Max: r = std::max(a, b); break;
-      case Op::Sign: r = a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0); break;
-      case Op::Lt: r = a < b; break;
-      case Op::Le: r = a <= b; break;
-      case Op::Gt: r = a > b; break;
-      case Op::Ge: r = a >= b; break;
-      case Op::Eq: r = a == b; break;
-      case Op::Ne: r = a != b; break;
-      case Op::And: r = (a != 0.0) && (b != 0.0); break;
-      case Op::Or: r = (a != 0.0) || (b != 0.0); break;
-      case Op::Not: r = a == 0.0; break;
-      case Op::Select: r = a != 0.0 ? b : f[in.c]; break;
-      default: r = std::nan(""); break;
+      case Op::Copy:
+        r = a;
+        break;
+      case Op::Add:
+        r = a + b;
+        break;
+      case Op::Sub:
+        r = a - b;
+        break;
+      case Op::Mul:
+        r = a * b;
+        break;
+      case Op::Div:
+        r = a / b;
+        break;
+      case Op::Neg:
+        r = -a;
+        break;
+      case Op::Pow:
+        r = std::pow(a, b);
+        break;
+      case Op::Exp:
+        r = std::exp(a);
+        break;
+      case Op::Log:
+        r = std::log(a);
+        break;
+      case Op::Sqrt:
+        r = std::sqrt(a);
+        break;
+      case Op::Abs:
+        r = std::abs(a);
+        break;
+      case Op::Min:
+        r = std::min(a, b);
+        break;
+      case Op::Max:
+        r = std::max(a, b);
+        break;
+      case Op::Sign:
+        r = a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0);
+        break;
+      case Op::Lt:
+        r = a < b;
+        break;
+      case Op::Le:
+        r = a <= b;
+        break;
+      case Op::Gt:
+        r = a > b;
+        break;
+      case Op::Ge:
+        r = a >= b;
+        break;
+      case Op::Eq:
+        r = a == b;
+        break;
+      case Op::Ne:
+        r = a != b;
+        break;
+      case Op::And:
+        r = (a != 0.0) && (b != 0.0);
+        break;
+      case Op::Or:
+        r = (a != 0.0) || (b != 0.0);
+        break;
+      case Op::Not:
+        r = a == 0.0;
+        break;
+      case Op::Select:
+        r = a != 0.0 ? b : f[in.c];
+        break;
+      default:
+        r = std::nan("");
+        break;
     }
     f[in.dst] = r;
   }

@@ -18,7 +18,9 @@ from septrial.spec.model_spec import ModelDefinition, ObservableDef
 __all__ = ["compile_model"]
 
 
-def _parameters(spec: ModelDefinition) -> tuple[list[_core.ParameterInfo], list[_core.RandomEffect]]:
+def _parameters(
+    spec: ModelDefinition,
+) -> tuple[list[_core.ParameterInfo], list[_core.RandomEffect]]:
     params, effects = [], []
     for name, p in spec.parameters.items():
         info = _core.ParameterInfo()
@@ -40,7 +42,9 @@ def _parameters(spec: ModelDefinition) -> tuple[list[_core.ParameterInfo], list[
     return params, effects
 
 
-def _program(frame: Frame, emitted: Emitted, extra: list[tuple[str, Ref, Ref]] = ()) -> _core.ExprProgram:
+def _program(
+    frame: Frame, emitted: Emitted, extra: list[tuple[str, Ref, Ref]] = ()
+) -> _core.ExprProgram:
     program = _core.ExprProgram()
     code = [*emitted.code, *((op, dst, a, a, a) for op, dst, a in extra)]
     program.code = [
@@ -57,8 +61,10 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     """The engine definition of a checked specification."""
     params, effects = _parameters(spec)
     trees = spec.trees()
-    covariates = sorted({n for exprs in trees.values() for t in exprs.values() for n in names_in(t)}
-                        & set(spec.allowed("states")) - set(spec.parameters))
+    covariates = sorted(
+        {n for exprs in trees.values() for t in exprs.values() for n in names_in(t)}
+        & set(spec.allowed("states")) - set(spec.parameters)
+    )
     frame = Frame()
     # Named slots, in layout order (states and inputs contiguous).
     for p in params:
@@ -73,7 +79,10 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
         frame.slot(f"in:{i}")
     frame.slot("t")
 
-    sym = {n: sp.Symbol(n, real=True) for n in [*spec.parameters, *covariates, *spec.states, *spec.inputs, "t"]}
+    sym = {
+        n: sp.Symbol(n, real=True)
+        for n in [*spec.parameters, *covariates, *spec.states, *spec.inputs, "t"]
+    }
     typical = {n: sp.Dummy(n, real=True) for n in spec.parameters}
     refs: dict[sp.Symbol, Ref] = {typical[n]: frame.slot(f"p:{n}") for n in spec.parameters}
     for n in spec.parameters:
@@ -90,8 +99,13 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     rel_syms = {**sym, **typical}
     relations = [to_sympy(trees["covariates"][n], rel_syms) for n in spec.covariates]
     individual = emit_program(frame, refs, relations)
-    copies = [("copy", frame.slot(f"i:{n}"), out) for n, out in zip(spec.covariates, individual.outputs, strict=True)]
-    individual.outputs = [frame.slot(f"i:{p.name}" if p.name in spec.covariates else f"p:{p.name}") for p in params]
+    copies = [
+        ("copy", frame.slot(f"i:{n}"), out)
+        for n, out in zip(spec.covariates, individual.outputs, strict=True)
+    ]
+    individual.outputs = [
+        frame.slot(f"i:{p.name}" if p.name in spec.covariates else f"p:{p.name}") for p in params
+    ]
 
     scope: dict[str, sp.Basic] = dict(sym)
     for name in spec.definition_order():
@@ -124,11 +138,16 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     for h in hoist.hoisted.values():
         refs[h] = frame.slot(f"h:{h.name}")
     emitted = {
-        "initial": emit_program(frame, refs, [to_sympy(trees["states"][s], sym) for s in spec.states]),
+        "initial": emit_program(
+            frame, refs, [to_sympy(trees["states"][s], sym) for s in spec.states]
+        ),
         **{name: emit_program(frame, refs, exprs) for name, exprs in runtime.items()},
     }
     invariants = emit_program(frame, refs, list(hoist.hoisted))
-    stores = [("copy", refs[h], out) for h, out in zip(hoist.hoisted.values(), invariants.outputs, strict=True)]
+    stores = [
+        ("copy", refs[h], out)
+        for h, out in zip(hoist.hoisted.values(), invariants.outputs, strict=True)
+    ]
     # relations, their stores, then the invariants (which read the stored individual values)
     individual.code += [(op, dst, a, a, a) for op, dst, a in copies] + invariants.code
     d.individual = _program(frame, individual, stores)
@@ -141,7 +160,9 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     d.covariates = covariates
     d.covariate_slots = [frame.resolve(frame.slot(f"cov:{c}")) for c in covariates]
     d.state_base = frame.resolve(frame.slot(f"s:{next(iter(spec.states))}"))
-    d.input_base = frame.resolve(frame.slot(f"in:{next(iter(spec.inputs))}")) if spec.inputs else d.state_base
+    d.input_base = (
+        frame.resolve(frame.slot(f"in:{next(iter(spec.inputs))}")) if spec.inputs else d.state_base
+    )
     d.time_slot = frame.resolve(frame.slot("t"))
     d.validate()
     return d
@@ -162,7 +183,9 @@ def _input(name: str, unit: str, default: float | None) -> _core.ExpressionInput
     return signal
 
 
-def _is_linear(f: list[sp.Expr], jac: list[sp.Expr], x: list[sp.Symbol], varying: list[sp.Symbol]) -> bool:
+def _is_linear(
+    f: list[sp.Expr], jac: list[sp.Expr], x: list[sp.Symbol], varying: list[sp.Symbol]
+) -> bool:
     """dx = J x with J constant over a patient's solve: no state, time or input in J, f(0) = 0."""
     moving = set(x) | set(varying)
     if any(e.free_symbols & moving for e in jac):

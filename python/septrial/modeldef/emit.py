@@ -114,9 +114,13 @@ class _Emitter:
             if isinstance(e, cls):
                 return self.op(name, self.emit(e.args[0]))
         if isinstance(e, sp.Min | sp.Max):
-            return self.fold("min" if isinstance(e, sp.Min) else "max", [self.emit(a) for a in e.args])
+            return self.fold(
+                "min" if isinstance(e, sp.Min) else "max", [self.emit(a) for a in e.args]
+            )
         if isinstance(e, sp.And | sp.Or):
-            return self.fold("and" if isinstance(e, sp.And) else "or", [self.emit(a) for a in e.args])
+            return self.fold(
+                "and" if isinstance(e, sp.And) else "or", [self.emit(a) for a in e.args]
+            )
         if type(e) in _RELATIONS:
             return self.op(_RELATIONS[type(e)], self.emit(e.lhs), self.emit(e.rhs))
         if isinstance(e, sp.Piecewise):
@@ -185,7 +189,9 @@ class _Emitter:
         return out
 
 
-def emit_program(frame: Frame, symbols: Mapping[sp.Symbol, Ref], exprs: Sequence[sp.Basic]) -> Emitted:
+def emit_program(
+    frame: Frame, symbols: Mapping[sp.Symbol, Ref], exprs: Sequence[sp.Basic]
+) -> Emitted:
     """Code computing ``exprs`` (after common-subexpression elimination)."""
     emitter = _Emitter(frame, symbols)
     replacements, reduced = sp.cse(list(exprs), order="none")

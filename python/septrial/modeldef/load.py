@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from septrial.spec.base import SpecError, load_json
 
@@ -20,7 +21,8 @@ def load_definition(source: Mapping[str, Any] | str | Path) -> dict[str, Any]:
         return dict(source)
     if not isinstance(source, str | Path):
         raise SpecError(
-            f"model: must be a dict or the path of a .json or .toml file, got {type(source).__name__}"
+            "model: must be a dict or the path of a .json or .toml file, "
+            f"got {type(source).__name__}"
         )
     path = Path(source)
     if path.suffix.lower() not in SUFFIXES:

@@ -128,12 +128,12 @@ def _check(node: ast.AST, field: str) -> None:
 
 def _check_call(node: ast.Call, field: str) -> None:
     if not isinstance(node.func, ast.Name):
-        raise ValueError(f"{field}: only calls of named functions are allowed: {', '.join(FUNCTIONS)}")
+        raise ValueError(
+            f"{field}: only calls of named functions are allowed: {', '.join(FUNCTIONS)}"
+        )
     name = "if" if node.func.id == _IF else node.func.id
     if name not in FUNCTIONS:
-        raise ValueError(
-            f"{field}: unknown function {name!r}; allowed: {', '.join(FUNCTIONS)}"
-        )
+        raise ValueError(f"{field}: unknown function {name!r}; allowed: {', '.join(FUNCTIONS)}")
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         raise ValueError(f"{field}: {name}() takes positional arguments only")
     lo, hi, meaning = FUNCTIONS[name]

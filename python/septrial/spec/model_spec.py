@@ -121,7 +121,9 @@ class ModelDefinition(SpecModel):
             for name in names:
                 where = f"{group}.{name}"
                 if name in RESERVED or name in PATIENT_COVARIATES:
-                    raise ValueError(f"{where}: {name!r} is reserved (time, a function or a covariate)")
+                    raise ValueError(
+                        f"{where}: {name!r} is reserved (time, a function or a covariate)"
+                    )
                 if name in seen:
                     raise ValueError(f"{where}: {name!r} is already one of the {seen[name]}")
                 seen[name] = group
