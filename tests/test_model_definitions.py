@@ -349,6 +349,8 @@ def _bad(**changes) -> dict:
         ({"observables": {"c": "[1, 2]"}}, r"^observables\.c: unsupported syntax \(List\)"),
         ({"doses": {"drugx": "A1", "drugy": "A1"}}, r"^doses: a model carries one drug"),
         ({"nme": "x"}, r"unknown key 'nme'"),
+        ({"inputs": {"il6_pg_ml": {"unit": "pg/mL"}}}, r"^inputs\.il6_pg_ml: needs a default"),
+        ({"parameters": {"V": {"value": -1, "lower": 0}}}, r"^parameters\.V\.value: must be in \[0\.0, inf\], got -1"),
     ],
 )
 def test_bad_specifications_name_the_field(changes: dict, message: str) -> None:
@@ -368,3 +370,60 @@ def test_expressions_are_never_evaluated_by_python(monkeypatch: pytest.MonkeyPat
         mm_spec("test_no_eval"), replace="test_no_eval" in septrial.models()
     )
     assert info.states == ("A1",)
+
+
+LANGUAGE = {
+    "hill": ("hill(x, 2, 1.5, 2.5)", lambda x, t: 2 * x**2.5 / (1.5**2.5 + x**2.5)),
+    "emax": ("emax(x, 3, 0.7)", lambda x, t: 3 * x / (0.7 + x)),
+    "if": ("if(t > 2 and not (x < 0), 1 / x, -x)", lambda x, t: 1 / x if t > 2 and x >= 0 else -x),
+    "ifexp": ("x ** 2 if t <= 1 or t >= 3 else 0", lambda x, t: x**2 if t <= 1 or t >= 3 else 0),
+    "pw": ("piecewise(t < 1, 1, t < 2.5, 2, 3)", lambda x, t: 1 if t < 1 else 2 if t < 2.5 else 3),
+    "fns": (
+        "exp(-x) + log(x) + sqrt(x) + abs(x - 2) + min(x, t, 1.5) + max(x, t) + pow(x, 0.3)",
+        lambda x, t: (
+            math.exp(-x)
+            + math.log(x)
+            + math.sqrt(x)
+            + abs(x - 2)
+            + min(x, t, 1.5)
+            + max(x, t)
+            + x**0.3
+        ),
+    ),
+    "cmp": (
+        "(x == 1.25) + (x != 1.25) * 10 + (1 < t < 3) * 100",
+        lambda x, t: 1 + 100 * (1 < t < 3),
+    ),
+    "cond_value": ("-(t >= 2) + x / -4", lambda x, t: -float(t >= 2) - x / 4),
+}
+
+
+def test_expression_language_evaluates_like_python_math() -> None:
+    spec = {
+        "name": "test_language",
+        "parameters": {"x0": {"value": 1.25}},
+        "states": {"x": "x0"},
+        "equations": {"x": 0},
+        "observables": {k: v[0] for k, v in LANGUAGE.items()},
+    }
+    septrial.define_model(spec, replace="test_language" in septrial.models())
+    t = np.array([0.5, 1.0, 2.0, 2.5, 3.0, 4.0])
+    res = septrial.simulate(model="test_language", times_h=t)
+    for name, (_, f) in LANGUAGE.items():
+        expected = [f(1.25, float(ti)) for ti in t]
+        np.testing.assert_allclose(res[name], expected, rtol=1e-14, err_msg=name)
+
+
+def test_an_input_reads_its_default_until_signals_are_connected() -> None:
+    spec = one_cmt("test_input_default")
+    spec["inputs"] = {"il6_pg_ml": {"unit": "pg/mL", "default": 300.0}}
+    spec["equations"] = {"A1": "-CL * (1 - 0.5 * il6_pg_ml / (il6_pg_ml + 300)) * C"}
+    septrial.define_model(spec, replace="test_input_default" in septrial.models())
+    res = septrial.simulate(
+        model="test_input_default",
+        doses=[septrial.Bolus("drugx", 100, "mg", 0)],
+        times_h=[3.0],
+        **TIGHT,
+    )
+    k = 4.0 * 0.75 / 20.0
+    assert res["drugx_mg_l"].iloc[0] == pytest.approx(100 / 20 * math.exp(-k * 3), rel=1e-8)

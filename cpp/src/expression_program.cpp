@@ -8,9 +8,10 @@
 namespace septrial {
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names{"copy", "add",  "sub", "mul", "div", "neg",  "pow", "exp",
-                                              "log",  "sqrt", "abs", "min", "max", "sign", "lt",  "le",
-                                              "gt",   "ge",   "eq",  "ne",  "and", "or",   "not", "select"};
+  static const std::vector<std::string> names{
+      "copy", "add",  "sub", "mul", "div",         "neg",        "pow",         "exp",
+      "log",  "sqrt", "abs", "min", "max",         "sign",       "lt",          "le",
+      "gt",   "ge",   "eq",  "ne",  "logical_and", "logical_or", "logical_not", "select"};
   return names;
 }
 

@@ -31,6 +31,12 @@ def define_model(
         spec = spec_or_path
     else:
         spec = validate_spec(ModelDefinition, load_definition(spec_or_path), root="")
+    for name, signal in spec.inputs.items():
+        if signal.default is None:  # until modules are composed at run time nothing connects it
+            raise ValueError(
+                f"inputs.{name}: needs a default (no other module can write it to a "
+                "stand-alone model)"
+            )
     if not isinstance(replace, bool):
         raise ValueError(f"replace: must be True or False, got {replace!r}")
     _core.define_expression_model(compile_model(spec), replace)

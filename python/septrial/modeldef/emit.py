@@ -109,7 +109,13 @@ class _Emitter:
             return self._mul(e)
         if e.is_Pow:
             return self._pow(e.base, e.exp)
-        simple = {sp.exp: "exp", sp.log: "log", sp.Abs: "abs", sp.sign: "sign", sp.Not: "not"}
+        simple = {
+            sp.exp: "exp",
+            sp.log: "log",
+            sp.Abs: "abs",
+            sp.sign: "sign",
+            sp.Not: "logical_not",
+        }
         for cls, name in simple.items():
             if isinstance(e, cls):
                 return self.op(name, self.emit(e.args[0]))
@@ -119,7 +125,8 @@ class _Emitter:
             )
         if isinstance(e, sp.And | sp.Or):
             return self.fold(
-                "and" if isinstance(e, sp.And) else "or", [self.emit(a) for a in e.args]
+                "logical_and" if isinstance(e, sp.And) else "logical_or",
+                [self.emit(a) for a in e.args],
             )
         if type(e) in _RELATIONS:
             return self.op(_RELATIONS[type(e)], self.emit(e.lhs), self.emit(e.rhs))
