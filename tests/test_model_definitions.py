@@ -350,7 +350,10 @@ def _bad(**changes) -> dict:
         ({"doses": {"drugx": "A1", "drugy": "A1"}}, r"^doses: a model carries one drug"),
         ({"nme": "x"}, r"unknown key 'nme'"),
         ({"inputs": {"il6_pg_ml": {"unit": "pg/mL"}}}, r"^inputs\.il6_pg_ml: needs a default"),
-        ({"parameters": {"V": {"value": -1, "lower": 0}}}, r"^parameters\.V\.value: must be in \[0\.0, inf\], got -1"),
+        (
+            {"parameters": {"V": {"value": -1, "lower": 0}}},
+            r"^parameters\.V\.value: must be in \[0\.0, inf\], got -1",
+        ),
     ],
 )
 def test_bad_specifications_name_the_field(changes: dict, message: str) -> None:

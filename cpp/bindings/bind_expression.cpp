@@ -39,7 +39,6 @@ void bind_expression(py::module_& m) {
   using septrial::Instruction;
   py::class_<Instruction>(m, "ExprInstruction",
                           "One instruction: frame[dst] = op(frame[a], frame[b], frame[c]).")
-      .def(py::init<>())
       .def(py::init([](Op o, std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
              return Instruction{o, dst, a, b, c};
            }),

@@ -11,7 +11,7 @@ Bad input raises ``ValueError`` whose message starts with the offending field.
 """
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Literal, TypedDict, overload
+from typing import ClassVar, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -513,9 +513,6 @@ class ExprInstruction:
     a: int
     b: int
     c: int
-    @overload
-    def __init__(self) -> None: ...
-    @overload
     def __init__(self, op: ExprOp, dst: int, a: int = 0, b: int = 0, c: int = 0) -> None: ...
 
 class ExprProgram:
