@@ -18,9 +18,8 @@ from septrial.modeldef.compile import compile_model
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
 
-OTTO_SPEC = (
-    Path(__file__).resolve().parents[1] / "benchmarks" / "models" / "esketamine_otto2021.toml"
-)
+MODELS = Path(__file__).resolve().parents[1] / "benchmarks" / "models"
+OTTO_SPEC = MODELS / "esketamine_otto2021.toml"
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
 
@@ -430,3 +429,17 @@ def test_an_input_reads_its_default_until_signals_are_connected() -> None:
     )
     k = 4.0 * 0.75 / 20.0
     assert res["drugx_mg_l"].iloc[0] == pytest.approx(100 / 20 * math.exp(-k * 3), rel=1e-8)
+
+
+@pytest.mark.parametrize("method", ["dopri5", "rosenbrock4"])
+@pytest.mark.parametrize("params", [{}, {"k_pg": 0.6}, {"P0": 1.5}])
+def test_reynolds_specification_reproduces_the_compiled_model(method: str, params: dict) -> None:
+    info = septrial.define_model(
+        MODELS / "reynolds2006.toml", replace="reynolds2006_spec" in septrial.models()
+    )
+    t = np.linspace(0, 400, 401)
+    a = septrial.simulate(model="reynolds2006", times_h=t, params=params, method=method, **TIGHT)
+    b = septrial.simulate(model=info.name, times_h=t, params=params, method=method, **TIGHT)
+    for obs in ("P", "N", "D", "CA"):
+        peak = np.abs(a[obs]).max()
+        np.testing.assert_allclose(b[obs], a[obs], rtol=0, atol=1e-8 * peak, err_msg=obs)

@@ -176,12 +176,22 @@ class _Emitter:
             return self.emit(base)
         if ex == sp.Rational(1, 2):
             return self.op("sqrt", self.emit(base))
-        if ex.is_Integer and 2 <= ex <= 4:
-            b = self.emit(base)
-            return self.fold("mul", [b] * int(ex))
+        if ex.is_Integer and 2 <= ex <= 64:  # square and multiply: no pow() call
+            return self._integer_power(self.emit(base), int(ex))
         if ex.is_Number and ex < 0:
             return self.op("div", self.frame.constant(1.0), self._pow(base, -ex))
         return self.op("pow", self.emit(base), self.emit(ex))
+
+    def _integer_power(self, b: Ref, n: int) -> Ref:
+        result: Ref | None = None
+        while n:
+            if n & 1:
+                result = b if result is None else self.op("mul", result, b)
+            n >>= 1
+            if n:
+                b = self.op("mul", b, b)
+        assert result is not None
+        return result
 
     def _piecewise(self, e: sp.Piecewise) -> Ref:
         pieces = list(e.args)
