@@ -9,9 +9,9 @@ namespace septrial {
 
 const std::vector<std::string>& op_names() {
   static const std::vector<std::string> names{
-      "copy", "add",  "sub", "mul", "div",         "neg",        "pow",         "exp",
-      "log",  "sqrt", "abs", "min", "max",         "sign",       "lt",          "le",
-      "gt",   "ge",   "eq",  "ne",  "logical_and", "logical_or", "logical_not", "select"};
+      "copy", "add", "sub",         "mul",        "div",         "neg",    "pow",    "exp",    "log",
+      "sqrt", "abs", "min",         "max",        "sign",        "lt",     "le",     "gt",     "ge",
+      "eq",   "ne",  "logical_and", "logical_or", "logical_not", "select", "muladd", "mulsub", "negmuladd"};
   return names;
 }
 
@@ -34,89 +34,79 @@ void Program::validate(std::size_t frame_size, std::size_t read_only, const std:
   }
 }
 
+// One entry per opcode, in enum order: the value it writes, from the frame values A, B and C.
+#define SEPTRIAL_EXPRESSION_OPS(X)                  \
+  X(Copy, A)                                        \
+  X(Add, A + B)                                     \
+  X(Sub, A - B)                                     \
+  X(Mul, A* B)                                      \
+  X(Div, A / B)                                     \
+  X(Neg, -A)                                        \
+  X(Pow, std::pow(A, B))                            \
+  X(Exp, std::exp(A))                               \
+  X(Log, std::log(A))                               \
+  X(Sqrt, std::sqrt(A))                             \
+  X(Abs, std::abs(A))                               \
+  X(Min, std::min(A, B))                            \
+  X(Max, std::max(A, B))                            \
+  X(Sign, A > 0.0 ? 1.0 : (A < 0.0 ? -1.0 : 0.0))   \
+  X(Lt, static_cast<double>(A < B))                 \
+  X(Le, static_cast<double>(A <= B))                \
+  X(Gt, static_cast<double>(A > B))                 \
+  X(Ge, static_cast<double>(A >= B))                \
+  X(Eq, static_cast<double>(A == B))                \
+  X(Ne, static_cast<double>(A != B))                \
+  X(And, static_cast<double>(A != 0.0 && B != 0.0)) \
+  X(Or, static_cast<double>(A != 0.0 || B != 0.0))  \
+  X(Not, static_cast<double>(A == 0.0))             \
+  X(Select, A != 0.0 ? B : C)                       \
+  X(MulAdd, A* B + C)                               \
+  X(MulSub, A* B - C)                               \
+  X(NegMulAdd, C - A * B)
+
+#define A f[ip->a]
+#define B f[ip->b]
+#define C f[ip->c]
+
 void Program::run(double* f) const {
-  for (const Instruction& in : code) {
-    const double a = f[in.a], b = f[in.b];
-    double r;
-    switch (in.op) {
-      case Op::Copy:
-        r = a;
-        break;
-      case Op::Add:
-        r = a + b;
-        break;
-      case Op::Sub:
-        r = a - b;
-        break;
-      case Op::Mul:
-        r = a * b;
-        break;
-      case Op::Div:
-        r = a / b;
-        break;
-      case Op::Neg:
-        r = -a;
-        break;
-      case Op::Pow:
-        r = std::pow(a, b);
-        break;
-      case Op::Exp:
-        r = std::exp(a);
-        break;
-      case Op::Log:
-        r = std::log(a);
-        break;
-      case Op::Sqrt:
-        r = std::sqrt(a);
-        break;
-      case Op::Abs:
-        r = std::abs(a);
-        break;
-      case Op::Min:
-        r = std::min(a, b);
-        break;
-      case Op::Max:
-        r = std::max(a, b);
-        break;
-      case Op::Sign:
-        r = a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0);
-        break;
-      case Op::Lt:
-        r = a < b;
-        break;
-      case Op::Le:
-        r = a <= b;
-        break;
-      case Op::Gt:
-        r = a > b;
-        break;
-      case Op::Ge:
-        r = a >= b;
-        break;
-      case Op::Eq:
-        r = a == b;
-        break;
-      case Op::Ne:
-        r = a != b;
-        break;
-      case Op::And:
-        r = (a != 0.0) && (b != 0.0);
-        break;
-      case Op::Or:
-        r = (a != 0.0) || (b != 0.0);
-        break;
-      case Op::Not:
-        r = a == 0.0;
-        break;
-      case Op::Select:
-        r = a != 0.0 ? b : f[in.c];
-        break;
+  const Instruction* ip = code.data();
+  const Instruction* const end = ip + code.size();
+  if (ip == end) return;
+#if defined(__GNUC__)
+  // Direct threading (labels as values): every handler jumps to the next one itself, so each has
+  // its own, well-predicted indirect branch.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#define SEPTRIAL_LABEL(name, expr) &&op_##name,
+  static void* const labels[] = {SEPTRIAL_EXPRESSION_OPS(SEPTRIAL_LABEL)};
+#define SEPTRIAL_HANDLER(name, expr) \
+  op_##name : f[ip->dst] = (expr);   \
+  if (++ip == end) return;           \
+  goto* labels[static_cast<std::size_t>(ip->op)];
+  goto* labels[static_cast<std::size_t>(ip->op)];
+  SEPTRIAL_EXPRESSION_OPS(SEPTRIAL_HANDLER)
+#undef SEPTRIAL_HANDLER
+#undef SEPTRIAL_LABEL
+#pragma GCC diagnostic pop
+#else
+#define SEPTRIAL_CASE(name, expr) \
+  case Op::name:                  \
+    f[ip->dst] = (expr);          \
+    break;
+  for (; ip != end; ++ip) {
+    switch (ip->op) {
+      SEPTRIAL_EXPRESSION_OPS(SEPTRIAL_CASE)
       default:
-        r = std::nan("");
-        break;
+        f[ip->dst] = std::nan("");
     }
-    f[in.dst] = r;
   }
+#undef SEPTRIAL_CASE
+#endif
 }
+
+#undef A
+#undef B
+#undef C
+#undef SEPTRIAL_EXPRESSION_OPS
 
 }  // namespace septrial

@@ -52,6 +52,10 @@ TEST(ExpressionProgram, EveryOpcodeMatchesItsExpression) {
   EXPECT_EQ(run1(Op::Not, 0.0), 1.0);
   EXPECT_EQ(run1(Op::Select, 1.0, a, b), a);
   EXPECT_EQ(run1(Op::Select, 0.0, a, b), b);
+  const double c = 0.75;
+  EXPECT_EQ(run1(Op::MulAdd, a, b, c), a * b + c);
+  EXPECT_EQ(run1(Op::MulSub, a, b, c), a * b - c);
+  EXPECT_EQ(run1(Op::NegMulAdd, a, b, c), c - a * b);
   EXPECT_EQ(op_names().size(), static_cast<std::size_t>(Op::Count));
 }
 

@@ -499,6 +499,9 @@ class ExprOp:
     logical_or: ClassVar[ExprOp]
     logical_not: ClassVar[ExprOp]
     select: ClassVar[ExprOp]
+    muladd: ClassVar[ExprOp]
+    mulsub: ClassVar[ExprOp]
+    negmuladd: ClassVar[ExprOp]
     def __init__(self, value: int) -> None: ...
     @property
     def name(self) -> str: ...

@@ -36,6 +36,9 @@ enum class Op : std::uint8_t {
   Or,         ///< dst = a != 0 || b != 0
   Not,        ///< dst = a == 0
   Select,     ///< dst = a != 0 ? b : c
+  MulAdd,     ///< dst = a * b + c
+  MulSub,     ///< dst = a * b - c
+  NegMulAdd,  ///< dst = c - a * b
   Count
 };
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["Emitted", "Frame", "emit_program"]
+__all__ = ["Emitted", "Frame", "emit_program", "fuse"]
 
 Ref = tuple[str, int]  # ("c", constant) | ("x", named slot) | ("t", temporary)
 
@@ -206,6 +206,41 @@ class _Emitter:
         return out
 
 
+_UNARY = {"copy", "neg", "exp", "log", "sqrt", "abs", "sign", "logical_not"}
+_TERNARY = {"select", "muladd", "mulsub", "negmuladd"}
+
+
+def _operands(ins: tuple[str, Ref, Ref, Ref, Ref]) -> tuple[Ref, ...]:
+    op, _, a, b, c = ins
+    return (a,) if op in _UNARY else (a, b, c) if op in _TERNARY else (a, b)
+
+
+def fuse(code: list, outputs: list[Ref]) -> list:
+    """A product used once, by the sum or difference that follows it, becomes one fused
+    instruction (muladd a*b + c, mulsub a*b - c, negmuladd c - a*b): fewer dispatches."""
+    uses: dict[Ref, int] = {}
+    for ins in code:
+        for r in _operands(ins):
+            uses[r] = uses.get(r, 0) + 1
+    for r in outputs:
+        uses[r] = uses.get(r, 0) + 2  # an output is never fused away
+    products = {ins[1]: ins for ins in code if ins[0] == "mul" and uses.get(ins[1]) == 1}
+    fused, out = set(), []
+    for ins in code:
+        op, dst, a, b, _ = ins
+        if op in ("add", "sub"):
+            if a in products and a not in fused:
+                m = products[a]
+                fused.add(a)
+                ins = ("muladd" if op == "add" else "mulsub", dst, m[2], m[3], b)
+            elif b in products and b not in fused:
+                m = products[b]
+                fused.add(b)
+                ins = ("muladd" if op == "add" else "negmuladd", dst, m[2], m[3], a)
+        out.append(ins)
+    return [ins for ins in out if not (ins[0] == "mul" and ins[1] in fused)]
+
+
 def emit_program(
     frame: Frame, symbols: Mapping[sp.Symbol, Ref], exprs: Sequence[sp.Basic]
 ) -> Emitted:
@@ -216,4 +251,4 @@ def emit_program(
         emitter.known[sym] = emitter.emit(sub)
     outputs = [emitter.emit(e) for e in reduced]
     frame.temporaries = max(frame.temporaries, emitter.n_temp)
-    return Emitted(emitter.code, outputs)
+    return Emitted(fuse(emitter.code, outputs), outputs)
