@@ -2,6 +2,7 @@
 
     python benchmarks/bench_model_definitions.py              # 1000 patients, best of 3
     python benchmarks/bench_model_definitions.py --patients 5000 --repeats 5 --threads 2
+    python benchmarks/bench_model_definitions.py --backend bytecode   # the interpreter only
 
 Defines ``benchmarks/models/esketamine_otto2021.toml`` and ``reynolds2006.toml`` (the compiled
 models written as specifications), times their one-time compilation (sympy imported beforehand),
@@ -30,6 +31,7 @@ import sympy  # noqa: F401  (imported before the timed compilation)
 import septrial
 from septrial import _core
 from septrial.covariates import covariate_columns
+from septrial.modeldef import native
 from septrial.simulation import _regimen, _solver
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,18 +86,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="dopri5,rosenbrock4,hybrid")
     parser.add_argument("--rtol", type=float, default=1e-6)
     parser.add_argument("--atol", type=float, default=1e-9)
+    parser.add_argument(
+        "--backend", default="auto", help="auto, native (llvmlite) or bytecode (interpreter)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON")
     args = parser.parse_args(argv)
 
     rows = []
-    print(f"{args.patients} patients, rtol {args.rtol}, atol {args.atol}, {args.threads} thread(s)")
+    backend = args.backend
+    if backend == "auto":
+        backend = "native" if native.available() else "bytecode"
+    print(
+        f"{args.patients} patients, rtol {args.rtol}, atol {args.atol}, "
+        f"{args.threads} thread(s), specification backend: {backend}"
+    )
     print(
         f"{'model':20} {'method':12} {'built-in p/s':>13} {'spec p/s':>10} {'ratio':>6}"
         f" {'max diff':>9} {'steps b/s':>11} {'rhs evals b/s':>15}"
     )
     for case in cases(args.patients):
         start = time.perf_counter()
-        spec = septrial.define_model(case["file"], replace=True).name
+        spec = septrial.define_model(case["file"], replace=True, backend=args.backend).name
         compile_s = time.perf_counter() - start
         builtin = case["builtin"]
         for method in args.methods.split(","):
@@ -145,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"{'':20} compilation of {spec}: {compile_s:.3f} s")
     if args.out:
-        args.out.write_text(json.dumps({"patients": args.patients, "rows": rows}, indent=2) + "\n")
+        args.out.write_text(
+            json.dumps({"patients": args.patients, "backend": backend, "rows": rows}, indent=2)
+            + "\n"
+        )
     return 0
 
 

@@ -14,6 +14,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 import septrial
+from septrial.modeldef import native
 from septrial.modeldef.compile import compile_model
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
@@ -21,6 +22,13 @@ from septrial.spec.model_spec import ModelDefinition
 MODELS = Path(__file__).resolve().parents[1] / "benchmarks" / "models"
 OTTO_SPEC = MODELS / "esketamine_otto2021.toml"
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+BACKENDS = [
+    "bytecode",
+    pytest.param(
+        "native",
+        marks=pytest.mark.skipif(not native.available(), reason="llvmlite is not installed"),
+    ),
+]
 
 
 def one_cmt(name: str) -> dict:
@@ -125,7 +133,8 @@ def _frame(d, params: dict, weight: float, x: np.ndarray, t: float) -> list[floa
     return frame
 
 
-def test_symbolic_jacobian_matches_finite_differences() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_symbolic_jacobian_matches_finite_differences(backend: str) -> None:
     spec = validate_spec(
         ModelDefinition,
         {
@@ -153,6 +162,9 @@ def test_symbolic_jacobian_matches_finite_differences() -> None:
         root="",
     )
     d = compile_model(spec)
+    if backend == "native":
+        native.compile_native(d)
+        assert d.jacobian.native != 0 and d.derivatives.native != 0
     rng = np.random.default_rng(7)
     n = 3
     for _ in range(20):
@@ -400,7 +412,8 @@ LANGUAGE = {
 }
 
 
-def test_expression_language_evaluates_like_python_math() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_expression_language_evaluates_like_python_math(backend: str) -> None:
     spec = {
         "name": "test_language",
         "parameters": {"x0": {"value": 1.25}},
@@ -408,7 +421,7 @@ def test_expression_language_evaluates_like_python_math() -> None:
         "equations": {"x": 0},
         "observables": {k: v[0] for k, v in LANGUAGE.items()},
     }
-    septrial.define_model(spec, replace="test_language" in septrial.models())
+    septrial.define_model(spec, replace="test_language" in septrial.models(), backend=backend)
     t = np.array([0.5, 1.0, 2.0, 2.5, 3.0, 4.0])
     res = septrial.simulate(model="test_language", times_h=t)
     for name, (_, f) in LANGUAGE.items():
@@ -443,3 +456,21 @@ def test_reynolds_specification_reproduces_the_compiled_model(method: str, param
     for obs in ("P", "N", "D", "CA"):
         peak = np.abs(a[obs]).max()
         np.testing.assert_allclose(b[obs], a[obs], rtol=0, atol=1e-8 * peak, err_msg=obs)
+
+
+@pytest.mark.skipif(not native.available(), reason="llvmlite is not installed")
+def test_native_and_bytecode_backends_give_the_same_trajectories() -> None:
+    t = np.linspace(0, 200, 101)
+    runs = {}
+    for backend in ("bytecode", "native"):
+        septrial.define_model(MODELS / "reynolds2006.toml", replace=True, backend=backend)
+        runs[backend] = septrial.simulate(
+            model="reynolds2006_spec", times_h=t, params={"k_pg": 0.5}, method="rosenbrock4"
+        )
+    for obs in ("P", "N", "D", "CA"):
+        np.testing.assert_allclose(runs["native"][obs], runs["bytecode"][obs], rtol=1e-12)
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^backend: unknown backend 'gpu'; allowed: auto"):
+        septrial.define_model(one_cmt("test_backend"), backend="gpu")

@@ -54,6 +54,7 @@ void bind_expression(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("code", &Program::code)
       .def_readwrite("outputs", &Program::outputs)
+      .def_readwrite("native", &Program::native)
       .def(
           "evaluate",
           [](const Program& p, std::vector<double> frame) {

@@ -69,6 +69,10 @@ void Program::validate(std::size_t frame_size, std::size_t read_only, const std:
 #define C f[ip->c]
 
 void Program::run(double* f) const {
+  if (native != 0) {
+    reinterpret_cast<void (*)(double*)>(native)(f);
+    return;
+  }
   const Instruction* ip = code.data();
   const Instruction* const end = ip + code.size();
   if (ip == end) return;

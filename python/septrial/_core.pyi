@@ -523,6 +523,7 @@ class ExprProgram:
 
     code: list[ExprInstruction]
     outputs: list[int]
+    native: int
     def __init__(self) -> None: ...
     def evaluate(self, frame: Sequence[float]) -> list[float]:
         """Runs the program on a copy of `frame`; returns its outputs."""

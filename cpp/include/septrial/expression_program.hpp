@@ -55,6 +55,9 @@ struct Instruction {
 struct Program {
   std::vector<Instruction> code;
   std::vector<std::uint32_t> outputs;
+  /// Address of machine code computing the same (`void(double* frame)`, compiled in memory from
+  /// this program by python/septrial/modeldef/native.py), or 0: run() then interprets the code.
+  std::uintptr_t native = 0;
 
   /// Throws InputError(field, ...) when an operand or output is outside a frame of `frame_size`
   /// slots, or an instruction writes one of the first `read_only` slots.
