@@ -474,3 +474,39 @@ def test_native_and_bytecode_backends_give_the_same_trajectories() -> None:
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match=r"^backend: unknown backend 'gpu'; allowed: auto"):
         septrial.define_model(one_cmt("test_backend"), backend="gpu")
+
+
+def test_a_specification_module_composes_with_the_built_in_patient() -> None:
+    septrial.define_model(OTTO_SPEC, replace="esketamine_otto2021_spec" in septrial.models())
+    ours = septrial.compose(["esketamine_otto2021_spec", "sepsis_immune"]).name
+    theirs = septrial.compose(["esketamine_otto2021", "sepsis_immune"]).name
+    doses = [septrial.Infusion("esketamine", 0.15, "mg/kg/h", 2, 48)]
+    t = np.linspace(0, 96, 97)
+    a = septrial.simulate(model=theirs, doses=doses, times_h=t, **TIGHT)
+    b = septrial.simulate(model=ours, doses=doses, times_h=t, **TIGHT)
+    assert a["esketamine_ng_ml"].max() > 10  # the drug reaches the immune model
+    for obs in ("esketamine_ng_ml", "il6_pg_ml", "esketamine_inhibition", "sofa"):
+        peak = np.abs(a[obs]).max()
+        np.testing.assert_allclose(b[obs], a[obs], rtol=0, atol=1e-8 * peak, err_msg=obs)
+
+
+def _relay(name: str, reads: str, writes: str) -> dict:
+    return {
+        "name": name,
+        "parameters": {f"k_{name}": {"value": 0.5}},
+        "states": {"x": 0},
+        "equations": {"x": f"k_{name} * ({reads} - x)"},
+        "inputs": {reads: {"unit": "1", "default": 0.0}},
+        "outputs": {writes: {"expr": f"2 * {reads} + x", "unit": "1"}},
+        "observables": {f"{name}_x": "x"},
+    }
+
+
+def test_feedthrough_outputs_are_declared_and_loops_refused() -> None:
+    for name, reads, writes in (
+        ("test_relay_a", "sig_a", "sig_b"),
+        ("test_relay_b", "sig_b", "sig_a"),
+    ):
+        septrial.define_model(_relay(name, reads, writes), replace=name in septrial.models())
+    with pytest.raises(ValueError, match=r"sig_a|sig_b"):
+        septrial.compose(["test_relay_a", "test_relay_b"])

@@ -98,12 +98,19 @@ void bind_expression(py::module_& m) {
       .def_readwrite("unit", &ObservableInfo::unit)
       .def_readwrite("doc", &ObservableInfo::doc);
 
-  using septrial::ExpressionInput;
-  py::class_<ExpressionInput>(m, "ExpressionInput", "A declared input signal with its default value.")
+  using septrial::ExpressionSignal;
+  py::class_<ExpressionSignal>(m, "ExpressionSignal", "A declared input or output signal.")
       .def(py::init<>())
-      .def_readwrite("name", &ExpressionInput::name)
-      .def_readwrite("unit", &ExpressionInput::unit)
-      .def_readwrite("default_value", &ExpressionInput::default_value);
+      .def_readwrite("name", &ExpressionSignal::name)
+      .def_readwrite("unit", &ExpressionSignal::unit)
+      .def_readwrite("doc", &ExpressionSignal::doc)
+      .def_readwrite("default_value", &ExpressionSignal::default_value);
+
+  using septrial::RoleBinding;
+  py::class_<RoleBinding>(m, "RoleBinding", "A role played by an observable or a state.")
+      .def(py::init<>())
+      .def_readwrite("role", &RoleBinding::role)
+      .def_readwrite("target", &RoleBinding::target);
 
   using Def = septrial::ExpressionModelDef;
   py::class_<Def>(m, "ExpressionModelDef", "A model as data: names, frame layout and programs.")
@@ -118,6 +125,8 @@ void bind_expression(py::module_& m) {
       .def_readwrite("observables", &Def::observables)
       .def_readwrite("inputs", &Def::inputs)
       .def_readwrite("outputs", &Def::outputs)
+      .def_readwrite("outputs_read_inputs", &Def::outputs_read_inputs)
+      .def_readwrite("roles", &Def::roles)
       .def_readwrite("frame_init", &Def::frame_init)
       .def_readwrite("n_read_only", &Def::n_read_only)
       .def_readwrite("parameter_slots", &Def::parameter_slots)

@@ -32,10 +32,18 @@ py::dict model_info(const std::string& name) {
                                py::arg("description") = c.spec->description,
                                py::arg("covariates") = c.spec->covariates));
   }
+  py::list signals;
+  for (std::size_t s = 0; s < model->signals().size(); ++s) {
+    const auto& info = model->signals()[s];
+    signals.append(py::dict(py::arg("name") = info.name, py::arg("unit") = info.unit,
+                            py::arg("doc") = info.doc, py::arg("default") = model->bus_defaults()[s]));
+  }
+  py::dict roles;
+  for (const auto& r : model->roles()) roles[py::str(r.role)] = r.target;
   return py::dict(py::arg("name") = model->name(), py::arg("description") = model->description(),
                   py::arg("parameters") = params, py::arg("states") = model->states(),
                   py::arg("observables") = observables, py::arg("drugs") = model->drugs(),
-                  py::arg("components") = components);
+                  py::arg("components") = components, py::arg("signals") = signals, py::arg("roles") = roles);
 }
 
 py::tuple simulate(const std::string& model_name, const py::dict& covariates, const Array& params,
@@ -153,7 +161,8 @@ void bind_simulation(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("boluses", &Regimen::boluses)
       .def_readwrite("infusions", &Regimen::infusions);
-  m.def("models", &septrial::model_names, "Names of the registered models.");
+  m.def("models", &septrial::model_names, py::arg("include_run_time") = true,
+        "Names of the registered models (with the compositions made at run time unless false).");
   m.def("model_info", &model_info, py::arg("name"), "Parameters, states, observables and drugs of a model.");
   m.def("covariate_names", &septrial::covariate_names, "Covariate columns the engine reads, by name.");
   m.def("simulate", &simulate, py::arg("model"), py::arg("covariates"), py::arg("params"),

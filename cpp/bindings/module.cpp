@@ -8,6 +8,7 @@ namespace py = pybind11;
 void bind_simulation(py::module_& m);
 void bind_population(py::module_& m);
 void bind_trial(py::module_& m);
+void bind_model(py::module_& m);
 void bind_expression(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
@@ -24,5 +25,6 @@ PYBIND11_MODULE(_core, m) {
   bind_simulation(m);
   bind_population(m);
   bind_trial(m);
+  bind_model(m);
   bind_expression(m);
 }

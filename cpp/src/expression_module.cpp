@@ -23,8 +23,12 @@ double covariate_value(const Covariates& c, const std::string& name) {
 class ExpressionModule : public Module {
  public:
   ExpressionModule(std::shared_ptr<const ExpressionModelDef> def, const std::vector<double>& params,
-                   const Covariates& cov)
-      : def_(std::move(def)), frame_(def_->frame_init), x0_(def_->states.size()) {
+                   const Covariates& cov, const ModuleContext& ctx)
+      : def_(std::move(def)),
+        frame_(def_->frame_init),
+        x0_(def_->states.size()),
+        inputs_(ctx.input_slots),
+        outputs_(ctx.output_slots) {
     const auto& d = *def_;
     for (std::size_t i = 0; i < params.size(); ++i) frame_[d.parameter_slots[i]] = params[i];
     for (std::size_t i = 0; i < d.covariates.size(); ++i)
@@ -37,26 +41,34 @@ class ExpressionModule : public Module {
 
   std::size_t n_states() const override { return x0_.size(); }
   void initial_state(double* x) const override { std::copy(x0_.begin(), x0_.end(), x); }
-  void rhs(double t, const double* x, double* dx, const SignalBus&, double input_rate) const override {
-    load(t, x);
+  void publish(double t, const double* x, SignalBus& bus) const override {
+    if (outputs_.empty()) return;
+    load(t, x, bus);
+    const auto& p = def_->output;
+    p.run(frame_.data());
+    for (std::size_t k = 0; k < outputs_.size(); ++k) bus[outputs_[k]] = frame_[p.outputs[k]];
+  }
+  void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const override {
+    load(t, x, bus);
     def_->derivatives.eval(frame_.data(), dx);
     if (def_->dose_state >= 0) dx[def_->dose_state] += input_rate;
   }
-  void observe(double t, const double* x, const SignalBus&, double* out) const override {
-    load(t, x);
+  void observe(double t, const double* x, const SignalBus& bus, double* out) const override {
+    load(t, x, bus);
     def_->observe.eval(frame_.data(), out);
   }
   int dose_state() const override { return def_->dose_state; }
-  bool linear_system(const SignalBus&, double* A, std::size_t ld) const override {
+  bool linear_system(const SignalBus& bus, double* A, std::size_t ld) const override {
     if (!def_->linear) return false;
+    load(0.0, x0_.data(), bus);
     std::fill(frame_.begin() + def_->state_base, frame_.begin() + def_->state_base + x0_.size(), 0.0);
     fill_jacobian(A, ld, nullptr);
     return true;
   }
-  bool jacobian(double t, const double* x, const SignalBus&, double* J, std::size_t ld,
+  bool jacobian(double t, const double* x, const SignalBus& bus, double* J, std::size_t ld,
                 double* dfdt) const override {
     if (def_->jacobian.outputs.empty()) return false;
-    load(t, x);
+    load(t, x, bus);
     fill_jacobian(J, ld, dfdt);
     return true;
   }
@@ -71,9 +83,10 @@ class ExpressionModule : public Module {
   }
 
  private:
-  void load(double t, const double* x) const {
+  void load(double t, const double* x, const SignalBus& bus) const {
     std::copy(x, x + x0_.size(), frame_.begin() + def_->state_base);
     frame_[def_->time_slot] = t;
+    for (std::size_t k = 0; k < inputs_.size(); ++k) frame_[def_->input_base + k] = bus[inputs_[k]];
   }
   void fill_jacobian(double* J, std::size_t ld, double* dfdt) const {
     const std::size_t n = x0_.size();
@@ -88,6 +101,7 @@ class ExpressionModule : public Module {
   std::shared_ptr<const ExpressionModelDef> def_;
   mutable std::vector<double> frame_;
   std::vector<double> x0_;
+  std::vector<std::size_t> inputs_, outputs_;  ///< bus slots of the declared signals
 };
 
 void require(bool ok, const std::string& field, const std::string& problem) {
@@ -131,6 +145,17 @@ void ExpressionModelDef::validate() const {
     require(find_parameter(parameters, re.variance_name) != npos, "parameters." + re.variance_name,
             "no such parameter");
   }
+  for (const auto& r : roles) {
+    const auto& known = role_names();
+    const auto info =
+        std::find_if(known.begin(), known.end(), [&](const RoleInfo& k) { return k.name == r.role; });
+    require(info != known.end(), "roles." + r.role, "unknown role");
+    bool found = false;
+    if (info->is_state) found = std::find(states.begin(), states.end(), r.target) != states.end();
+    for (const auto& o : observables) found = found || (!info->is_state && o.name == r.target);
+    require(found, "roles." + r.role,
+            std::string("no ") + (info->is_state ? "state" : "observable") + " '" + r.target + "'");
+  }
   const struct {
     const Program& p;
     std::size_t outputs;
@@ -161,8 +186,12 @@ std::shared_ptr<const ModuleSpec> make_expression_spec(const ExpressionModelDef&
   spec->observables = def->observables;
   spec->covariates = def->covariates;
   spec->random_effects = def->random_effects;
-  spec->make = [def](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
-    return std::make_unique<ExpressionModule>(def, p, cov);
+  for (const auto& in : def->inputs) spec->inputs.push_back({in.name, in.unit, in.doc, in.default_value});
+  for (const auto& out : def->outputs) spec->outputs.push_back({out.name, out.unit, out.doc});
+  spec->outputs_read_inputs = def->outputs_read_inputs;
+  spec->roles = def->roles;
+  spec->make = [def](const std::vector<double>& p, const Covariates& cov, const ModuleContext& ctx) {
+    return std::make_unique<ExpressionModule>(def, p, cov, ctx);
   };
   return spec;
 }

@@ -7,9 +7,9 @@ namespace septrial {
 
 void LinearPk::initial_state(double* x) const { std::fill(x, x + n_, 0.0); }
 
-void LinearPk::publish(const double* x, SignalBus& bus) const {
+void LinearPk::publish(double, const double* x, SignalBus& bus) const {
   for (const auto& o : outputs_)
-    if (o.publish) bus[o.signal] = o.scale * x[o.state];
+    if (o.publish) bus[o.slot] = o.scale * x[o.state];
 }
 
 std::vector<std::size_t> LinearPk::published_states() const {
@@ -28,7 +28,7 @@ void LinearPk::flow(std::size_t from, std::size_t to, double k, Modulation m) {
 }
 
 void LinearPk::rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const {
-  const double il6 = bus[Signal::Il6PgMl];
+  const double il6 = e_il6_ > 0.0 ? bus[il6_slot_] : 0.0;
   const double factor[3] = {1.0, e_il6_ > 0.0 && il6 > 0.0 ? 1.0 - e_il6_ * il6 / (il6 + il6_50_) : 1.0,
                             1.0 + rise_per_h_ * std::max(t - rise_since_h_, 0.0)};
   std::fill(dx, dx + n_, 0.0);
@@ -76,6 +76,9 @@ void add_icu_clearance_parameters(ModuleSpec& spec) {
                                         "[A] extra log-normal variance on ICU_CL_mult; 0.148 = CV 40% as in "
                                         "Flint 2017 (PICU); 0 = off"));
   spec.random_effects.push_back({"ICU_CL_mult", "omega2_ICU_CL"});
+  spec.outputs.push_back({"esketamine_ng_ml", "ng/mL", "S-ketamine plasma concentration"});
+  spec.inputs.push_back(
+      {"il6_pg_ml", "pg/mL", "plasma IL-6, for the inflammation -> clearance coupling", 0.0});
   auto e = fraction("E_il6_CL", 0.0,
                     "[A] inflammation -> clearance coupling: CL x (1 - E_il6_CL IL6/(IL6 + IL6_50_CL)); "
                     "0 = off; by analogy with CYP3A substrates such as midazolam, whose clearance falls with "

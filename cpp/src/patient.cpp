@@ -13,14 +13,18 @@ namespace septrial {
 std::vector<double> apply_random_effects(const ModelSpec& model, const std::vector<double>& typical,
                                          PatientRng& rng) {
   std::vector<double> out = typical;
+  const std::uint64_t key = rng.bits();
   const auto& comps = model.components();
   for (std::size_t c = 0; c < comps.size(); ++c) {
     const ModuleSpec& spec = *comps[c].spec;
     const std::size_t base = model.parameter_offsets()[c];
     const std::size_t n = spec.random_effects.size();
     if (n == 0) continue;
+    const std::uint64_t module = name_key(spec.name);
     Eigen::VectorXd z(static_cast<Eigen::Index>(n));
-    for (std::size_t i = 0; i < n; ++i) z[static_cast<Eigen::Index>(i)] = rng.normal();
+    for (std::size_t i = 0; i < n; ++i)
+      z[static_cast<Eigen::Index>(i)] =
+          keyed_normal(key, module, name_key(spec.random_effects[i].parameter), 0);
 
     auto local = [&](const std::string& name) { return base + find_parameter(spec.parameters, name); };
     // Random effects with a positive variance form the covariance block; zero variances are off.
@@ -65,11 +69,14 @@ Patient::Patient(std::shared_ptr<const ModelSpec> model, const std::vector<doubl
     : model_(std::move(model)), covariates_(covariates), regimen_(regimen) {
   const auto& comps = model_->components();
   rates_.assign(comps.size(), 0.0);
+  bus_.value = model_->bus_defaults();
   for (std::size_t c = 0; c < comps.size(); ++c) {
     const ModuleSpec& spec = *comps[c].spec;
     const auto first = params.begin() + static_cast<std::ptrdiff_t>(model_->parameter_offsets()[c]);
     std::vector<double> local(first, first + static_cast<std::ptrdiff_t>(spec.parameters.size()));
     ModuleContext ctx;
+    ctx.input_slots = model_->input_slots(c);
+    ctx.output_slots = model_->output_slots(c);
     const int drug = model_->component_drug()[c];
     if (drug >= 0) {
       double first_dose = std::numeric_limits<double>::infinity();
@@ -108,13 +115,12 @@ void Patient::apply_boluses(double t, double* x) const {
   }
 }
 
-void Patient::publish(const double* x) const {
-  for (std::size_t c = 0; c < modules_.size(); ++c)
-    modules_[c]->publish(x + model_->state_offsets()[c], bus_);
+void Patient::publish(double t, const double* x) const {
+  for (std::size_t c : model_->publish_order()) modules_[c]->publish(t, x + model_->state_offsets()[c], bus_);
 }
 
 void Patient::rhs(double t, const double* x, double* dx) const {
-  publish(x);
+  publish(t, x);
   for (std::size_t c = 0; c < modules_.size(); ++c) {
     const std::size_t o = model_->state_offsets()[c];
     modules_[c]->rhs(t, x + o, dx + o, bus_, rates_[c]);
@@ -124,7 +130,7 @@ void Patient::rhs(double t, const double* x, double* dx) const {
 bool Patient::jacobian(double t, const double* x, double* J, double* dfdt) const {
   // Cross-module signal terms are not analytic yet: only a one-module model qualifies.
   if (modules_.size() != 1) return false;
-  publish(x);
+  publish(t, x);
   return modules_[0]->jacobian(t, x, bus_, J, n_states_, dfdt);
 }
 
@@ -135,7 +141,7 @@ void Patient::component_input(std::size_t c, double* b) const {
 
 void Patient::rhs_of(double t, const double* x, double* dx,
                      const std::vector<std::size_t>& components) const {
-  publish(x);
+  publish(t, x);
   for (std::size_t c : components) {
     const std::size_t o = model_->state_offsets()[c];
     modules_[c]->rhs(t, x + o, dx + o, bus_, rates_[c]);
@@ -143,7 +149,7 @@ void Patient::rhs_of(double t, const double* x, double* dx,
 }
 
 void Patient::observe(double t, const double* x, double* out) const {
-  publish(x);
+  publish(t, x);
   for (std::size_t c = 0; c < modules_.size(); ++c) {
     modules_[c]->observe(t, x + model_->state_offsets()[c], bus_, out + model_->observable_offsets()[c]);
   }

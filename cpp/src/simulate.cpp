@@ -50,8 +50,9 @@ void add_residual_error(const ModelSpec& model, const std::vector<double>& param
       while (o < spec.observables.size() && spec.observables[o].name != err.observable) ++o;
       double& y = row[model.observable_offsets()[c] + o];
       const double sd = params[model.parameter_offsets()[c] + find_parameter(spec.parameters, err.sd_name)];
-      const std::size_t column = model.observable_offsets()[c] + o;
-      const double eps = keyed_normal(seed, index, time_key, column);
+      // Keyed by the observable's name (not its column): the same measurement error whatever
+      // the other modules of the composition.
+      const double eps = keyed_normal(seed, index, time_key, name_key(err.observable));
       switch (err.kind) {
         case ResidualError::Kind::Proportional:
           y *= 1.0 + sd * eps;

@@ -85,9 +85,10 @@ TrialEngine::TrialEngine(const TrialSpec& spec)
     if (!(v >= 0) || !std::isfinite(v)) throw InputError("measurement.lloq." + obs, "must be >= 0");
     lloq_.emplace_back(observable_column(*model_, obs, "measurement.lloq." + obs), v);
   }
-  sofa_col_ = observable_column(*model_, "sofa", "model");
-  sofa_acute_col_ = observable_column(*model_, "sofa_acute", "model");
-  hazard_state_ = model_->state_index("cum_hazard_state", "model");
+  // The journey's needs are roles the model declares, never its state or observable names.
+  sofa_col_ = model_->role_observable("sofa");
+  sofa_acute_col_ = model_->role_observable("acute_sofa");
+  hazard_state_ = model_->role_state("cumulative_hazard");
 }
 
 std::vector<TrialEngine::Dose> TrialEngine::resolve_doses(const std::vector<DoseRule>& rules,

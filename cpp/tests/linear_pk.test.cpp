@@ -43,15 +43,16 @@ TEST(LinearPk, TwoCompartmentRhsMatchesTheEquations) {
 }
 
 TEST(LinearPk, ModulationsScaleOnlyTheirFlow) {
-  LinearPk pk(3, 0);
+  ModuleContext ctx;
+  ctx.input_slots = {1};  // IL-6 on slot 1 of a two-signal bus
+  LinearPk pk(3, 0, ctx);
   pk.flow(0, 2, 0.4, LinearPk::Modulation::Inflammation);
   pk.flow(0, 1, 0.2, LinearPk::Modulation::TimeRise);
   pk.flow(1, 0, 0.1);
-  pk.inflammation_coupling(0.5, 300.0);
+  pk.inflammation_coupling(0.5, 300.0, 0);
   pk.time_rise(0.01, 2.0);
   const double x[3] = {10.0, 4.0, 0.0};
-  SignalBus bus;
-  bus[Signal::Il6PgMl] = 100.0;
+  SignalBus bus{{-1.0, 100.0}};
   double dx[3];
   const double t = 12.0;
   pk.rhs(t, x, dx, bus, 0.0);
@@ -61,20 +62,23 @@ TEST(LinearPk, ModulationsScaleOnlyTheirFlow) {
   EXPECT_DOUBLE_EQ(dx[1], 0.2 * rise * x[0] - 0.1 * x[1]);
   EXPECT_NEAR(dx[0] + dx[1] + dx[2], 0.0, 1e-13);
   // Before the rise starts and without IL-6 the flows take their base rates.
-  bus[Signal::Il6PgMl] = 0.0;
+  bus[1] = 0.0;
   pk.rhs(1.0, x, dx, bus, 0.0);
   EXPECT_DOUBLE_EQ(dx[2], 0.4 * x[0]);
   EXPECT_DOUBLE_EQ(dx[1], 0.2 * x[0] - 0.1 * x[1]);
 }
 
-TEST(LinearPk, PublishesItsSignal) {
-  LinearPk pk(2, 0);
-  pk.output_signal(0, 1000.0 / 50.0, Signal::EsketamineNgMl);
+TEST(LinearPk, PublishesItsSignalOnItsSlot) {
+  ModuleContext ctx;
+  ctx.output_slots = {2};
+  LinearPk pk(2, 0, ctx);
+  pk.output_signal(0, 1000.0 / 50.0, 0);
   const double x[2] = {2.0, 1.0};
-  SignalBus bus;
-  pk.publish(x, bus);
-  EXPECT_DOUBLE_EQ(bus[Signal::EsketamineNgMl], 40.0);
-  EXPECT_EQ(bus[Signal::PropofolMgL], 0.0);
+  SignalBus bus{{0.0, 0.0, 0.0}};
+  pk.publish(0.0, x, bus);
+  EXPECT_DOUBLE_EQ(bus[2], 40.0);
+  EXPECT_EQ(bus[0], 0.0);
+  EXPECT_EQ(bus[1], 0.0);
 }
 
 class Steppers : public ::testing::TestWithParam<SolverOptions::Method> {};

@@ -80,6 +80,28 @@ TEST(RandomEffects, ZeroVarianceSwitchesOneOffWithoutShiftingTheOther) {
   }
 }
 
+TEST(RandomEffects, AModulesDeviatesDoNotDependOnTheOtherModulesOfTheComposition) {
+  // The immune module's parameters of patient i are the same whichever esketamine PK model it is
+  // composed with (they carry different numbers of random effects).
+  auto otto = compose_model("test_otto_immune", {"esketamine_otto2021", "sepsis_immune"});
+  auto simons = compose_model("test_simons_immune", {"esketamine_simons2022", "sepsis_immune"});
+  const auto& imm = find_module("sepsis_immune")->random_effects;
+  ASSERT_FALSE(imm.empty());
+  int differ = 0;
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    PatientRng a(3, i, Stream::Parameters), b(3, i, Stream::Parameters);
+    const auto pa = apply_random_effects(*otto, otto->default_parameters(), a);
+    const auto pb = apply_random_effects(*simons, simons->default_parameters(), b);
+    for (const auto& re : imm) {
+      const double va = pa[otto->parameter_index(re.parameter)],
+                   vb = pb[simons->parameter_index(re.parameter)];
+      EXPECT_EQ(va, vb) << re.parameter;
+      differ += va != otto->default_parameters()[otto->parameter_index(re.parameter)];
+    }
+  }
+  EXPECT_GT(differ, 0);  // the immune module does carry variability
+}
+
 TEST(RandomEffects, ImpossibleCovarianceNamesTheParameter) {
   auto model = variability_model(0.04, 0.04, 0.05);  // |correlation| > 1
   PatientRng rng(1, 1, Stream::Parameters);

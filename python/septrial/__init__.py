@@ -29,6 +29,9 @@ _EXPORTS = {
     "plot": "septrial.plotting",
     "compare": "septrial.compare",
     "to_nonmem": "septrial.nonmem",
+    "compose": "septrial.composition",
+    "module_names": "septrial.composition",
+    "module_signals": "septrial.composition",
     "define_model": "septrial.modeldef",
 }
 _SUBMODULES = {

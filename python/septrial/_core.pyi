@@ -44,6 +44,12 @@ class _ComponentInfo(TypedDict):
     description: str
     covariates: list[str]
 
+class _SignalInfo(TypedDict):
+    name: str
+    unit: str
+    doc: str
+    default: float
+
 class _ModelInfo(TypedDict):
     name: str
     description: str
@@ -52,9 +58,28 @@ class _ModelInfo(TypedDict):
     observables: list[_ObservableInfo]
     drugs: list[str]
     components: list[_ComponentInfo]
+    signals: list[_SignalInfo]
+    roles: dict[str, str]
 
-def models() -> list[str]:
-    """Names of the registered models."""
+class _ModuleSignals(TypedDict):
+    inputs: list[_SignalInfo]
+    outputs: list[_SignalInfo]
+    drug: str
+
+def module_names() -> list[str]:
+    """Names of the library modules a composition can join."""
+
+def compose_model(name: str, modules: list[str], description: str = "") -> str:
+    """Registers the composition of ``modules`` (joined by their signals) as model ``name``."""
+
+def module_signals(module: str) -> _ModuleSignals:
+    """Input and output signals of a library module."""
+
+def role_names() -> list[tuple[str, str, str]]:
+    """Roles the trial engine asks a model for: (name, 'state' or 'observable', description)."""
+
+def models(include_run_time: bool = True) -> list[str]:
+    """Names of the registered models (with the compositions made at run time unless false)."""
 
 def model_info(name: str) -> _ModelInfo:
     """Parameters (qualified names, values, units, ranges), states, observables and drugs."""
@@ -559,12 +584,20 @@ class ObservableInfo:
     doc: str
     def __init__(self) -> None: ...
 
-class ExpressionInput:
-    """A declared input signal with its default value."""
+class ExpressionSignal:
+    """A declared input or output signal."""
 
     name: str
     unit: str
+    doc: str
     default_value: float
+    def __init__(self) -> None: ...
+
+class RoleBinding:
+    """A role played by an observable or a state."""
+
+    role: str
+    target: str
     def __init__(self) -> None: ...
 
 class ExpressionModelDef:
@@ -578,8 +611,10 @@ class ExpressionModelDef:
     random_effects: list[RandomEffect]
     states: list[str]
     observables: list[ObservableInfo]
-    inputs: list[ExpressionInput]
-    outputs: list[str]
+    inputs: list[ExpressionSignal]
+    outputs: list[ExpressionSignal]
+    outputs_read_inputs: bool
+    roles: list[RoleBinding]
     frame_init: list[float]
     n_read_only: int
     parameter_slots: list[int]

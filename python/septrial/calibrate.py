@@ -214,7 +214,7 @@ def calibrate(
     """Returns the calibrated parameters and the evaluation history."""
 
     base = base or Scenario.load("nct04843982")
-    defaults = model_info(base.model).defaults()
+    defaults = model_info(base.model_name).defaults()
     params = {t.parameter: defaults[t.parameter] for t in TARGETS}
     params.update({k: params[v] for k, v in FOLLOWERS.items()})
     elasticity = dict(ELASTICITY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -29,6 +29,10 @@ class ModelInfo:
     observables: tuple[dict[str, str], ...]
     drugs: tuple[str, ...]
     components: tuple[dict[str, Any], ...]
+    signals: tuple[dict[str, Any], ...] = ()
+    """Signals joining the components (name, unit, default for inputs nobody writes)."""
+    roles: Mapping[str, str] = field(default_factory=dict)
+    """Roles the model plays for the trial engine (role -> observable or qualified state)."""
 
     @property
     def parameter_names(self) -> list[str]:
@@ -144,4 +148,6 @@ def model_info(name: str) -> ModelInfo:
         observables=tuple(d["observables"]),
         drugs=tuple(d["drugs"]),
         components=tuple(d["components"]),
+        signals=tuple(d["signals"]),
+        roles=dict(d["roles"]),
     )

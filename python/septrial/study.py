@@ -56,7 +56,7 @@ def _journey(j) -> _core.JourneySpec:
 def trial_spec(scenario: Scenario, params: Mapping[str, float]) -> _core.TrialSpec:
     """The engine's typed specification of a scenario (``params`` already qualified)."""
     spec = _core.TrialSpec()
-    spec.model = scenario.model
+    spec.model = scenario.model_name
     spec.params = {k: float(v) for k, v in params.items()}
     spec.variability = True
     spec.journey = _journey(scenario.journey)

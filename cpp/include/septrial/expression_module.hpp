@@ -13,10 +13,11 @@
 
 namespace septrial {
 
-/// A declared input signal: read from the bus once signals are open; until then its default.
-struct ExpressionInput {
-  std::string name, unit;
-  double default_value = 0.0;
+/// A declared signal: an input read from the bus (its default when no module writes it), or an
+/// output written to the bus in publish().
+struct ExpressionSignal {
+  std::string name, unit, doc;
+  double default_value = 0.0;  ///< inputs only; NaN: must be connected
 };
 
 struct ExpressionModelDef {
@@ -27,8 +28,10 @@ struct ExpressionModelDef {
   std::vector<RandomEffect> random_effects;
   std::vector<std::string> states;
   std::vector<ObservableInfo> observables;
-  std::vector<ExpressionInput> inputs;
-  std::vector<std::string> outputs;  ///< output signal names (the `outputs` program's results)
+  std::vector<ExpressionSignal> inputs;
+  std::vector<ExpressionSignal> outputs;  ///< the `output` program's results, in order
+  bool outputs_read_inputs = false;       ///< an output is a function of an input (feedthrough)
+  std::vector<RoleBinding> roles;         ///< roles played by an observable or a state
 
   // The frame: `frame_init` gives its size and the constants; the slots below are written before
   // a program runs. Slots below `n_read_only` are constants and never written by a program.

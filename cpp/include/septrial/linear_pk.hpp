@@ -23,20 +23,28 @@ class LinearPk : public Module {
     std::size_t state;
     double scale;  ///< observable = scale * amount, e.g. 1000 / V for ng/mL from mg
     bool publish;
-    Signal signal;
+    std::size_t slot;  ///< bus slot when published
   };
 
-  LinearPk(std::size_t n_states, int dose_state) : n_(n_states), dose_state_(dose_state) {}
+  /// `ctx` carries the bus slots of the module's declared signals (ModuleSpec inputs/outputs).
+  LinearPk(std::size_t n_states, int dose_state, const ModuleContext& ctx = {})
+      : n_(n_states),
+        dose_state_(dose_state),
+        input_slots_(ctx.input_slots),
+        output_slots_(ctx.output_slots) {}
 
   /// First-order transfer of k (1/h) * amount(from) into `to`.
   void flow(std::size_t from, std::size_t to, double k, Modulation m = Modulation::None);
-  void output(std::size_t state, double scale) { outputs_.push_back({state, scale, false, Signal::Count}); }
-  void output_signal(std::size_t state, double scale, Signal s) {
-    outputs_.push_back({state, scale, true, s});
+  void output(std::size_t state, double scale) { outputs_.push_back({state, scale, false, 0}); }
+  /// An observable also published as the module's output signal number `output` (ModuleSpec).
+  void output_signal(std::size_t state, double scale, std::size_t output) {
+    outputs_.push_back({state, scale, true, output_slots_.at(output)});
   }
-  void inflammation_coupling(double e_max, double il6_50) {
+  /// Clearance falls with IL-6 read from the module's input signal number `input`.
+  void inflammation_coupling(double e_max, double il6_50, std::size_t input) {
     e_il6_ = e_max;
     il6_50_ = il6_50;
+    il6_slot_ = input_slots_.at(input);
   }
   void time_rise(double per_h, double since_h) {
     rise_per_h_ = per_h;
@@ -46,7 +54,7 @@ class LinearPk : public Module {
 
   std::size_t n_states() const override { return n_; }
   void initial_state(double* x) const override;
-  void publish(const double* x, SignalBus& bus) const override;
+  void publish(double t, const double* x, SignalBus& bus) const override;
   std::vector<std::size_t> published_states() const override;
   void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const override;
   void observe(double t, const double* x, const SignalBus& bus, double* out) const override;
@@ -67,13 +75,16 @@ class LinearPk : public Module {
   /// matrix-vector product has no store-to-load chains and vectorises.
   std::vector<double> rates_[3];
   std::vector<Output> outputs_;
+  std::vector<std::size_t> input_slots_, output_slots_;
   double e_il6_ = 0.0, il6_50_ = 1.0;
+  std::size_t il6_slot_ = 0;
   double rise_per_h_ = 0.0, rise_since_h_ = 0.0;
   std::vector<std::pair<std::string, double>> structural_;
 };
 
 /// Parameters shared by the esketamine models: the ICU clearance multiplier (docs/model.md) and the
-/// optional inflammation -> clearance coupling, plus their random effect.
+/// optional inflammation -> clearance coupling, plus their random effect; also declares the
+/// module's signals: output esketamine_ng_ml, input il6_pg_ml (0 when no immune module).
 void add_icu_clearance_parameters(ModuleSpec& spec);
 /// Reads them back from a module's local parameter vector: {multiplier, E_il6, IL6_50}.
 struct IcuClearance {

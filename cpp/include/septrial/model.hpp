@@ -37,6 +37,25 @@ class ModelSpec {
   /// Drug index of each component, or -1.
   const std::vector<int>& component_drug() const { return component_drug_; }
 
+  /// Every signal of the composition, by slot: outputs, then inputs no module writes (which keep
+  /// their declared default, held in bus_defaults()).
+  const std::vector<SignalInfo>& signals() const { return signals_; }
+  const std::vector<double>& bus_defaults() const { return bus_defaults_; }
+  /// Bus slots of component c's declared inputs and outputs (ModuleContext).
+  const std::vector<std::size_t>& input_slots(std::size_t c) const { return input_slots_[c]; }
+  const std::vector<std::size_t>& output_slots(std::size_t c) const { return output_slots_[c]; }
+  /// Components in the order they publish: every module after the modules whose signals it
+  /// turns into outputs.
+  const std::vector<std::size_t>& publish_order() const { return publish_order_; }
+
+  /// Column of the observable playing `role` (role_names()); throws InputError(field) naming the
+  /// role when no component declares it.
+  std::size_t role_observable(const std::string& role, const std::string& field = "model") const;
+  /// Flattened index of the state playing `role`.
+  std::size_t role_state(const std::string& role, const std::string& field = "model") const;
+  /// Roles this model plays, with the qualified observable or state.
+  const std::vector<RoleBinding>& roles() const { return roles_; }
+
   std::vector<double> default_parameters() const;
   /// Index of a qualified parameter name; throws InputError listing the allowed names.
   std::size_t parameter_index(const std::string& name, const std::string& field = "params") const;
@@ -47,6 +66,8 @@ class ModelSpec {
 
  private:
   std::string qualify(const std::string& prefix, const std::string& name) const;
+  void join_signals();
+  void collect_roles();
 
   std::string name_, description_;
   std::vector<Component> components_;
@@ -56,10 +77,34 @@ class ModelSpec {
   std::vector<std::string> drugs_;
   std::vector<std::size_t> parameter_offsets_, state_offsets_, observable_offsets_;
   std::vector<int> component_drug_;
+  std::vector<SignalInfo> signals_;
+  std::vector<double> bus_defaults_;
+  std::vector<std::vector<std::size_t>> input_slots_, output_slots_;
+  std::vector<std::size_t> publish_order_;
+  std::vector<RoleBinding> roles_;
 };
 
-/// All registered model names, sorted.
-std::vector<std::string> model_names();
+/// What the trial engine asks a model for. A role is played by an observable or by a state.
+struct RoleInfo {
+  std::string name;
+  bool is_state;
+  std::string doc;
+};
+/// The roles the trial engine knows (the bindings publish them to Python's specification).
+const std::vector<RoleInfo>& role_names();
+
+/// Composes library modules (and specification modules) at run time: each module keeps its own
+/// names, prefixed with its drug when it carries one ("esketamine.CL"). Registers the result
+/// under `name` (idempotent for the same modules) and returns it; errors name the signals.
+std::shared_ptr<const ModelSpec> compose_model(const std::string& name,
+                                               const std::vector<std::string>& modules,
+                                               const std::string& description = "");
+/// Names of the library modules that can be composed.
+std::vector<std::string> module_names();
+
+/// All registered model names, sorted; without the compositions made at run time (compose_model)
+/// when `include_run_time` is false: the library's own models.
+std::vector<std::string> model_names(bool include_run_time = true);
 /// The model of that name; throws InputError("model", ...) listing the allowed names.
 std::shared_ptr<const ModelSpec> find_model(const std::string& name);
 

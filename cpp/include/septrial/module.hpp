@@ -15,6 +15,12 @@
 
 namespace septrial {
 
+/// A role (e.g. "acute_sofa") played by one of a module's observables or states.
+struct RoleBinding {
+  std::string role;
+  std::string target;  ///< observable name, or state name (unqualified) for state roles
+};
+
 struct ObservableInfo {
   std::string name;  ///< carries its unit, e.g. "esketamine_ng_ml"
   std::string unit;
@@ -27,8 +33,9 @@ class Module {
   virtual std::size_t n_states() const = 0;
   /// Initial amounts (zero for PK; the immune model's resting state).
   virtual void initial_state(double* x) const = 0;
-  /// Writes this module's outputs to the bus before any module's derivatives are evaluated.
-  virtual void publish(const double* /*x*/, SignalBus& /*bus*/) const {}
+  /// Writes this module's output signals to the bus (at the slots given in ModuleContext) before
+  /// any module's derivatives are evaluated; modules publish in the composition's signal order.
+  virtual void publish(double /*t*/, const double* /*x*/, SignalBus& /*bus*/) const {}
   /// Derivatives; `input_rate` is the current zero-order dosing rate (mg/h) into dose_state().
   virtual void rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const = 0;
   /// States that publish() reads (all by default); solvers that compute a module's state in closed
@@ -60,6 +67,8 @@ class Module {
 /// Context a module may need at instantiation.
 struct ModuleContext {
   double first_dose_h = 0.0;  ///< time of the first dose of this module's drug (or 0)
+  /// Bus slot of each declared input and output signal, in declaration order (ModuleSpec).
+  std::vector<std::size_t> input_slots, output_slots;
 };
 
 struct ModuleSpec {
@@ -70,6 +79,13 @@ struct ModuleSpec {
   std::vector<std::string> states;
   std::vector<ObservableInfo> observables;
   std::vector<std::string> covariates;  ///< covariates the module reads
+  std::vector<SignalInfo> inputs;       ///< signals read, by name (joined to another module's output)
+  std::vector<SignalInfo> outputs;      ///< signals written in publish()
+  /// True when an output is computed from inputs (an effect module), not from own states only:
+  /// such modules publish after the modules they read, and a loop of them is an error.
+  bool outputs_read_inputs = false;
+  /// Roles the trial engine asks for (role_names()), mapped to this module's observable or state.
+  std::vector<RoleBinding> roles;
   std::vector<RandomEffect> random_effects;
   std::vector<RandomEffectCovariance> covariances;
   std::vector<ResidualError> residual_errors;

@@ -17,7 +17,9 @@
 namespace septrial {
 
 /// Applies the model's log-normal random effects to `typical` (qualified parameter vector).
-/// Always consumes one normal draw per random effect, so streams stay aligned when a variance is 0.
+/// Consumes one 64-bit draw from `rng` as a key; each random effect's normal deviate is keyed by
+/// (that key, module name, parameter name), so a patient's deviates for a module do not depend on
+/// the other modules of the composition, their order, or which variances are 0.
 std::vector<double> apply_random_effects(const ModelSpec& model, const std::vector<double>& typical,
                                          PatientRng& rng);
 
@@ -65,7 +67,7 @@ class Patient {
   std::vector<std::pair<std::string, double>> structural() const;
 
  private:
-  void publish(const double* x) const;
+  void publish(double t, const double* x) const;
 
   std::shared_ptr<const ModelSpec> model_;
   Covariates covariates_;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 namespace septrial {
 
@@ -38,6 +39,8 @@ class PatientRng {
     return u;
   }
   double normal() { return normal_(engine_); }
+  /// 64 random bits (e.g. the key of a family of keyed draws).
+  std::uint64_t bits() { return engine_(); }
 
  private:
   boost::random::mt19937_64 engine_;
@@ -58,6 +61,13 @@ inline double keyed_normal(std::uint64_t seed, std::uint64_t index, std::uint64_
   const double u1 = (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0;  // (0, 1)
   const double u2 = static_cast<double>(mix(h) >> 11) / 9007199254740992.0;
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+/// FNV-1a hash of a name: keys draws by what they are for (a module, a parameter), not by position.
+inline std::uint64_t name_key(const std::string& name) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
+  return h;
 }
 
 }  // namespace septrial

@@ -1,22 +1,29 @@
-// Named signals through which composed modules talk (e.g. esketamine concentration -> inhibition).
+// Named signals through which composed modules talk (e.g. esketamine concentration -> immune
+// inhibition). Signals are open: a module declares the signals it reads (inputs) and writes
+// (outputs) by name and unit; the composition joins them (model.cpp) and gives each one a slot on
+// the bus, so the right-hand side reads and writes plain array elements.
 #pragma once
 
-#include <array>
 #include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace septrial {
 
-enum class Signal : std::size_t {
-  EsketamineNgMl,  ///< esketamine plasma concentration, ng/mL
-  PropofolMgL,     ///< propofol plasma concentration, mg/L
-  Il6PgMl,         ///< plasma IL-6, pg/mL (for inflammation -> clearance coupling)
-  Count
+struct SignalInfo {
+  std::string name;  ///< carries its unit, e.g. "esketamine_ng_ml"
+  std::string unit;
+  std::string doc;
+  /// Value of an input that no module of the composition writes; NaN: the input must be connected.
+  double default_value = std::numeric_limits<double>::quiet_NaN();
 };
 
+/// One patient's signal values, indexed by slot (ModelSpec::signals()).
 struct SignalBus {
-  std::array<double, static_cast<std::size_t>(Signal::Count)> value{};
-  double& operator[](Signal s) { return value[static_cast<std::size_t>(s)]; }
-  double operator[](Signal s) const { return value[static_cast<std::size_t>(s)]; }
+  std::vector<double> value;
+  double& operator[](std::size_t slot) { return value[slot]; }
+  double operator[](std::size_t slot) const { return value[slot]; }
 };
 
 }  // namespace septrial

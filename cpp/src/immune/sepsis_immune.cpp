@@ -22,7 +22,12 @@ enum State : std::size_t { P, N, D, CA, IL6, TNF, IL10, HLA, CD4, HAZ, N_STATES 
 
 class SepsisImmune : public Module {
  public:
-  SepsisImmune(const ReynoldsParams& r, const Readouts& o) : r_(r), o_(o) {}
+  SepsisImmune(const ReynoldsParams& r, const Readouts& o, const ModuleContext& ctx)
+      : r_(r),
+        o_(o),
+        esk_(ctx.input_slots.at(0)),
+        prop_(ctx.input_slots.at(1)),
+        il6_(ctx.output_slots.at(0)) {}
   std::size_t n_states() const override { return N_STATES; }
   void initial_state(double* x) const override {
     x[P] = r_.P0;
@@ -36,10 +41,10 @@ class SepsisImmune : public Module {
     x[CD4] = o_.L_n;
     x[HAZ] = 0.0;
   }
-  void publish(const double* x, SignalBus& bus) const override { bus[Signal::Il6PgMl] = x[IL6]; }
+  void publish(double, const double* x, SignalBus& bus) const override { bus[il6_] = x[IL6]; }
   void rhs(double, const double* x, double* dx, const SignalBus& bus, double) const override {
-    const double i_esk = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[Signal::EsketamineNgMl]);
-    const double i_prop = emax_inhibition(o_.propofol_Imax, o_.propofol_EC50, 1.0, bus[Signal::PropofolMgL]);
+    const double i_esk = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[esk_]);
+    const double i_prop = emax_inhibition(o_.propofol_Imax, o_.propofol_EC50, 1.0, bus[prop_]);
     reynolds_rhs(r_, x, dx, (1.0 - i_esk) * (1.0 - i_prop));
     const double d = std::max(x[D], 0.0);
     const double fN = reynolds_f(r_, std::max(x[N], 0.0), x[CA]);
@@ -59,7 +64,7 @@ class SepsisImmune : public Module {
     out[3] = x[HLA];
     out[4] = x[CD4];
     out[5] = std::clamp(sofa, 0.0, 24.0);
-    out[6] = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[Signal::EsketamineNgMl]);
+    out[6] = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[esk_]);
     out[7] = x[HAZ];
     out[8] = std::round(o_.S_max * d / (d + o_.D_S));
     std::copy(x, x + 4, out + 9);
@@ -68,6 +73,7 @@ class SepsisImmune : public Module {
  private:
   ReynoldsParams r_;
   Readouts o_;
+  std::size_t esk_, prop_, il6_;  ///< bus slots: inputs esketamine, propofol; output IL-6
 };
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -164,7 +170,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"D", "D-units", "tissue damage"},
                        {"CA", "CA-units", "slow anti-inflammatory mediators"}};
   spec->covariates = {"age_y"};
-  spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates& cov, const ModuleContext&) {
+  spec->inputs = {{"esketamine_ng_ml", "ng/mL", "esketamine plasma concentration (0 when not composed)", 0.0},
+                  {"propofol_mg_l", "mg/L", "propofol plasma concentration (0 when not composed)", 0.0}};
+  spec->outputs = {{"il6_pg_ml", "pg/mL", "plasma IL-6"}};
+  spec->roles = {{"sofa", "sofa"}, {"acute_sofa", "sofa_acute"}, {"cumulative_hazard", "cum_hazard_state"}};
+  spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates& cov,
+                                const ModuleContext& ctx) {
     auto q = [&](const char* n) { return param(*s, v, n); };
     Readouts o{q("k_6"),   q("k_T"),           q("k_10"),         q("w_6"),   q("w_10"),  q("w_T"),
                q("a_6"),   q("a_T"),           q("a_10"),         q("H_n"),   q("D_H"),   q("k_H"),
@@ -172,7 +183,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                q("S_max"), q("D_S"),           q("h0"),           q("beta"),  q("I_max"), q("IC50"),
                q("g"),     q("propofol_Imax"), q("propofol_EC50")};
     o.D_H *= std::exp(-q("D_H_age_effect") * (cov.age_y - 60.0) / 10.0);
-    return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o);
+    return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o, ctx);
   };
   return spec;
 }

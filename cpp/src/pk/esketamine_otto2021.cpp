@@ -54,7 +54,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->covariates = {"weight_kg"};
   spec->residual_errors = {{"esketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_esk"},
                            {"norketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_nk"}};
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     const double w = cov.weight_kg / 70.0;
     const IcuClearance icu = icu_clearance(*s, p);
     const double v1 = param(*s, p, "V1") * w, v2 = param(*s, p, "V2"), v3 = param(*s, p, "V3");
@@ -63,7 +64,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     const double vnk = param(*s, p, "V_NK") * w, clnk = param(*s, p, "CL_NK") * std::pow(w, 0.75);
     const double vpnk = param(*s, p, "Vp_NK"), qnk = param(*s, p, "Q_NK");
     enum : std::size_t { A1, A2, A3, N1, N2, SINK };
-    auto pk = std::make_unique<LinearPk>(6, A1);
+    auto pk = std::make_unique<LinearPk>(6, A1, ctx);
     using M = LinearPk::Modulation;
     pk->flow(A1, N1, fm * cl / v1, M::Inflammation);
     pk->flow(A1, SINK, (1.0 - fm) * cl / v1, M::Inflammation);
@@ -74,8 +75,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     pk->flow(N1, SINK, clnk / vnk);
     pk->flow(N1, N2, qnk / vnk);
     pk->flow(N2, N1, qnk / vpnk);
-    pk->inflammation_coupling(icu.e_il6, icu.il6_50);
-    pk->output_signal(A1, 1000.0 / v1, Signal::EsketamineNgMl);
+    pk->inflammation_coupling(icu.e_il6, icu.il6_50, 0);
+    pk->output_signal(A1, 1000.0 / v1, 0);
     pk->output(N1, 1000.0 / vnk);
     pk->set_structural({{"V1", v1},
                         {"V2", v2},

@@ -103,7 +103,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->residual_errors = {{"esketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_esk"},
                            {"norketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_nk"},
                            {"hydroxynorketamine_ng_ml", ResidualError::Kind::Proportional, "sigma_prop_hnk"}};
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     auto th = [&](const char* name) { return param(*s, p, name); };
     const double w = cov.weight_kg / 70.0;
     const double fcl = std::pow(w, th("allometric_exp_CL")), fv = std::pow(w, th("allometric_exp_V"));
@@ -118,7 +119,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     // nlmixr2lib. The fraction not forming the metabolite leaves at the end of the chain.
     const double ktr_nk = 2.0 / th("MTT_K_NK"), ktr_hnk = 2.0 / th("MTT_NK_HNK");
     enum : std::size_t { A1, A2, A3, T1_NK, T2_NK, N1, N2, T1_HNK, T2_HNK, H1, H2, SINK };
-    auto pk = std::make_unique<LinearPk>(12, A1);
+    auto pk = std::make_unique<LinearPk>(12, A1, ctx);
     using M = LinearPk::Modulation;
     pk->flow(A1, T1_NK, cl / v1, M::Inflammation);
     pk->flow(A1, A2, q2 / v1);
@@ -138,8 +139,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
     pk->flow(H1, SINK, clh1 / vh1);
     pk->flow(H1, H2, clh2 / vh1);
     pk->flow(H2, H1, clh2 / vh2);
-    pk->inflammation_coupling(icu.e_il6, icu.il6_50);
-    pk->output_signal(A1, 1000.0 / v1, Signal::EsketamineNgMl);
+    pk->inflammation_coupling(icu.e_il6, icu.il6_50, 0);
+    pk->output_signal(A1, 1000.0 / v1, 0);
     pk->output(N1, 1000.0 / v1 * kMwNorketamine / kMwKetamine);
     pk->output(H1, 1000.0 / vh1 * kMwHydroxynorketamine / kMwKetamine);
     pk->set_structural({{"VK1", v1},

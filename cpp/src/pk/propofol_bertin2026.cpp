@@ -42,13 +42,14 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->covariates = {"weight_kg"};
   spec->random_effects = {{"CL", "omega2_CL"}, {"V1", "omega2_V1"}};
   spec->residual_errors = {{"propofol_mg_l", ResidualError::Kind::Proportional, "sigma_prop"}};
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     const double cl = param(*s, p, "CL") * (1.0 + param(*s, p, "theta_BW") * (cov.weight_kg - 70.0) / 70.0);
     if (!(cl > 0.0)) {
       throw InputError("params.theta_BW", "gives a non-positive clearance (" + format_number(cl) +
                                               " L/h) at weight " + format_number(cov.weight_kg) + " kg");
     }
-    return propofol::make_pk({param(*s, p, "V1"), param(*s, p, "V2")}, cl, {param(*s, p, "Q")});
+    return propofol::make_pk({param(*s, p, "V1"), param(*s, p, "V2")}, cl, {param(*s, p, "Q")}, ctx);
   };
   return spec;
 }

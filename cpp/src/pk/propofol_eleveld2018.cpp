@@ -83,7 +83,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                           {"CLmale", "omega2_CL"}, {"CLfemale", "omega2_CL"}, {"Q2ref", "omega2_Q2"},
                           {"Q3ref", "omega2_Q3"}};
   spec->residual_errors = {{"propofol_mg_l", ResidualError::Kind::Exponential, "sigma_log"}};
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     auto th = [&](const char* name) { return param(*s, p, name); };
     const double age = cov.age_y, wt = cov.weight_kg;
     auto faging = [&](double x) { return std::exp(x * (age - 35.0)); };
@@ -112,7 +113,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                       fopiates(th("CL_ageing_opioid"));
     const double q2 = th("Q2ref") * std::pow(f_v2, 0.75) * (1.0 + th("Q2_immaturity") * (1.0 - f_q3mat));
     const double q3 = th("Q3ref") * std::pow(f_v3, 0.75) * f_q3mat / f_q3mat_ref;
-    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3});
+    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3}, ctx);
   };
   return spec;
 }

@@ -32,12 +32,13 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   propofol::set_layout(*spec, 3);
   spec->covariates = {"weight_kg"};
   // No residual error: Marsh 1991 is not a population model.
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     const double v1 = param(*s, p, "V1") * cov.weight_kg;
     const double cl = param(*s, p, "k10") * v1;
     const double q2 = param(*s, p, "k12") * v1, q3 = param(*s, p, "k13") * v1;
     const double v2 = q2 / param(*s, p, "k21"), v3 = q3 / param(*s, p, "k31");
-    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3});
+    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3}, ctx);
   };
   return spec;
 }

@@ -63,7 +63,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->random_effects = {
       {"V1", "omega2_V1"}, {"V3", "omega2_V3"}, {"CL_iiv", "omega2_CL"}, {"Q3", "omega2_Q3"}};
   // No residual error: we found no published residual error model for Schnider 1998.
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov, const ModuleContext&) {
+  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates& cov,
+                                const ModuleContext& ctx) {
     auto th = [&](const char* name) { return param(*s, p, name); };
     const double age = cov.age_y, lbm = cov.lbm_james_kg();
     const double v1 = th("V1"), v3 = th("V3"), q3 = th("Q3");
@@ -81,7 +82,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                                          " kg, V2 " + format_number(v2) + " L, Q2 " + format_number(q2) +
                                          " L/h, CL " + format_number(cl) + " L/h");
     }
-    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3});
+    return propofol::make_pk({v1, v2, v3}, cl, {q2, q3}, ctx);
   };
   return spec;
 }

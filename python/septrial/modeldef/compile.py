@@ -120,15 +120,25 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     d.parameters, d.random_effects = params, effects
     d.states = list(spec.states)
     d.observables = [_observable(k, v) for k, v in spec.observables.items()]
-    d.outputs = list(spec.outputs)
+    d.outputs = [
+        _signal(k, v.unit, v.doc) if isinstance(v, ObservableDef) else _signal(k, "", "")
+        for k, v in spec.outputs.items()
+    ]
+    roles = []
+    for role, target in spec.roles.items():
+        binding = _core.RoleBinding()
+        binding.role, binding.target = role, target
+        roles.append(binding)
+    d.roles = roles
     for drug, state in spec.doses.items():
         d.drug, d.dose_state = drug, list(spec.states).index(state)
-    d.inputs = [_input(k, v.unit, v.default) for k, v in spec.inputs.items()]
+    d.inputs = [_signal(k, v.unit, v.doc, v.default) for k, v in spec.inputs.items()]
     # Per-patient invariants move to the `individual` program (run once per patient); emit
     # everything before resolving: constants found later shift the named slots.
     hoist = Hoister([*x, sym["t"], *(sym[i] for i in spec.inputs)])
     observed = [to_sympy(t, scope) for t in trees["observables"].values()]
     outputs = [to_sympy(t, scope) for t in trees["outputs"].values()]
+    d.outputs_read_inputs = any(e.free_symbols & {sym[i] for i in spec.inputs} for e in outputs)
     runtime = {
         "derivatives": [hoist(e, x) for e in f],
         "observe": [hoist(e, x) for e in observed],
@@ -176,9 +186,9 @@ def _observable(name: str, value: object) -> _core.ObservableInfo:
     return info
 
 
-def _input(name: str, unit: str, default: float | None) -> _core.ExpressionInput:
-    signal = _core.ExpressionInput()
-    signal.name, signal.unit = name, unit
+def _signal(name: str, unit: str, doc: str, default: float | None = None) -> _core.ExpressionSignal:
+    signal = _core.ExpressionSignal()
+    signal.name, signal.unit, signal.doc = name, unit, doc
     signal.default_value = math.nan if default is None else default
     return signal
 

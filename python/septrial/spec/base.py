@@ -98,6 +98,8 @@ def spec_error(exc: ValidationError, data: Any, root: str = "$") -> SpecError:
     message = _message(err)
     unknown = re.match(r"unknown key '([^']*)'", message)
     if unknown:  # raised by the model for its own keys: point at the key itself
+        if parts and not _present(parts, data):
+            parts.pop()  # a union tag, not a key of the input
         parts.append(unknown.group(1))
     nested = _NESTED.match(message)
     if nested:  # a validator named the field inside the object it checked

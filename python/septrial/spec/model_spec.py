@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from septrial import _core
 from septrial.spec.base import SpecModel, did_you_mean
 from septrial.spec.covariates import PATIENT_COVARIATES
 from septrial.spec.expressions import RESERVED, check_names, parse
@@ -71,6 +72,8 @@ class InputSignal(SpecModel):
     """Unit of the signal."""
     default: float | None = None
     """Value when no module writes the signal (none: it must be connected)."""
+    doc: str = ""
+    """Meaning."""
 
 
 class ModelDefinition(SpecModel):
@@ -97,8 +100,12 @@ class ModelDefinition(SpecModel):
     """Observable values by name (with unit: ``{"expr": ..., "unit": ...}``)."""
     inputs: dict[Name, InputSignal] = {}
     """Signals read from other modules."""
-    outputs: dict[Name, Expression] = {}
-    """Signals written for other modules."""
+    outputs: dict[Name, Expression | ObservableDef] = {}
+    """Signals written for other modules (with unit: ``{"expr": ..., "unit": ...}``); a signal's
+    name carries its unit, e.g. ``esketamine_ng_ml``."""
+    roles: dict[str, Name] = {}
+    """Roles the trial engine asks for, mapped to an observable or a state, e.g.
+    ``{"sofa": "sofa", "cumulative_hazard": "H"}`` (``septrial._core.role_names()``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelDefinition:
@@ -148,6 +155,19 @@ class ModelDefinition(SpecModel):
                     f"equations.{state}: not a state{did_you_mean(state, self.states)}; "
                     f"allowed: {', '.join(self.states)}"
                 )
+        kinds = {name: kind for name, kind, _ in _core.role_names()}
+        for role, target in self.roles.items():
+            if role not in kinds:
+                raise ValueError(
+                    f"roles.{role}: unknown role{did_you_mean(role, kinds)}; "
+                    f"allowed: {', '.join(kinds)}"
+                )
+            pool = self.states if kinds[role] == "state" else self.observables
+            if target not in pool:
+                raise ValueError(
+                    f"roles.{role}: played by a {kinds[role]}; {target!r} is none"
+                    f"{did_you_mean(target, pool)}; allowed: {', '.join(pool) or '(none)'}"
+                )
         if len(self.doses) > 1:
             raise ValueError(f"doses: a model carries one drug, got {', '.join(self.doses)}")
         for drug, state in self.doses.items():
@@ -170,13 +190,16 @@ class ModelDefinition(SpecModel):
         obs = {
             k: (v.expr if isinstance(v, ObservableDef) else v) for k, v in self.observables.items()
         }
+        outputs = {
+            k: (v.expr if isinstance(v, ObservableDef) else v) for k, v in self.outputs.items()
+        }
         return {
             "covariates": dict(self.covariates),
             "states": dict(self.states),
             "definitions": dict(self.definitions),
             "equations": dict(self.equations),
             "observables": obs,
-            "outputs": dict(self.outputs),
+            "outputs": outputs,
         }
 
     def trees(self) -> dict[str, dict[str, ast.expr]]:

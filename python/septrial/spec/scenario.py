@@ -27,6 +27,7 @@ from septrial.resources import available, bundled_path
 from septrial.screening.criteria import Criterion
 from septrial.spec.analysis import AnalysisPlan
 from septrial.spec.base import SpecError, SpecModel, fail, load_json, validate_spec
+from septrial.spec.composition import Composition, ModelChoice
 from septrial.spec.covariates import PATIENT_COVARIATES
 from septrial.spec.criteria import CriteriaChoice
 from septrial.spec.design import (
@@ -102,8 +103,9 @@ class Scenario(SpecModel):
     """One line: what is simulated."""
     registry: RegistryRecord = RegistryRecord()
     """The trial's registry record."""
-    model: str
-    """Model or composition name (``septrial.models()``)."""
+    model: ModelChoice
+    """Model name (``septrial.models()``), or library modules composed at run time
+    (``{"compose": [...]}``)."""
     population: str
     """Bundled population name, or a path relative to the scenario's folder."""
     population_overrides: dict[str, Any] = {}
@@ -214,13 +216,20 @@ class Scenario(SpecModel):
 
     # ---- model registry: names resolve in the live model ----
     @property
+    def model_name(self) -> str:
+        """The registered model's name (a composition is registered on first use)."""
+        if isinstance(self.model, Composition):
+            return self.model.register()
+        return self.model
+
+    @property
     def model_info(self) -> ModelInfo:
-        return model_info(self.model)
+        return model_info(self.model_name)
 
     def check_model(self) -> None:
         """Every name the scenario uses exists in its model: parameters (and their ranges),
         drugs, observables."""
-        if self.model not in models():
+        if isinstance(self.model, str) and self.model not in models():
             fail("$.model", "unknown model", self.model, models())
         info = self.model_info
         for name, value in self.params.items():
@@ -356,11 +365,11 @@ class Scenario(SpecModel):
         return protocol_findings(self)
 
     def __repr__(self) -> str:
-        return f"Scenario({self.name!r}, model={self.model!r}, arms={self.arm_names})"
+        return f"Scenario({self.name!r}, model={self.model_name!r}, arms={self.arm_names})"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{a.name}</td><td>{a.label}</td></tr>" for a in self.arms)
         return (
-            f"<b>Scenario {self.name}</b>: {self.title}<br>model <code>{self.model}</code>, "
+            f"<b>Scenario {self.name}</b>: {self.title}<br>model <code>{self.model_name}</code>, "
             f"population <code>{self.population}</code><table>{rows}</table>"
         )
