@@ -29,7 +29,7 @@ ALLOWLIST = "".join(
     for name, obj in vars(_core).items()
     if isinstance(obj, type) and type(obj).__name__ == "pybind11_type"
 ) + (
-    "septrial\\._core\\.(ValueKind|DistType|Formula)\\.__(int|index|members)__\n"
+    "septrial\\._core\\.(ValueKind|DistType|Formula|ExprOp)\\.__(int|index|members)__\n"
     "septrial\\._core\\.(Condition|LogitTerm|Distribution)\\.__init__\n"
 )
 

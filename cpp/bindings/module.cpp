@@ -9,6 +9,7 @@ void bind_simulation(py::module_& m);
 void bind_population(py::module_& m);
 void bind_trial(py::module_& m);
 void bind_model(py::module_& m);
+void bind_expression(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "septrial engine (private; use the septrial package)";
@@ -25,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
   bind_population(m);
   bind_trial(m);
   bind_model(m);
+  bind_expression(m);
 }

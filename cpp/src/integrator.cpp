@@ -46,8 +46,9 @@ struct VectorSystem {
   }
 };
 
-/// Rosenbrock needs ublas state types and a Jacobian; the Jacobian is a forward finite difference
-/// into buffers allocated once per patient.
+/// Rosenbrock needs ublas state types and a Jacobian: the model's analytic one when it has one
+/// (counted as one evaluation), else a forward finite difference into buffers allocated once per
+/// patient.
 struct StiffSystem {
   const Patient* patient;
   std::size_t* evals;
@@ -62,9 +63,17 @@ struct StiffJacobian {
   mutable ublas::vector<double> xp, f0, f1;
   StiffJacobian(const Patient* p, std::size_t* e, std::size_t n)
       : patient(p), evals(e), xp(n), f0(n), f1(n) {}
+  mutable int analytic = -1;  ///< unknown until the first call
   void operator()(const ublas::vector<double>& x, ublas::matrix<double>& J, double t,
                   ublas::vector<double>& dfdt) const {
     const std::size_t n = x.size();
+    if (analytic != 0) {
+      analytic = patient->jacobian(t, &x.data()[0], &J.data()[0], &dfdt.data()[0]) ? 1 : 0;
+      if (analytic) {
+        ++*evals;
+        return;
+      }
+    }
     patient->rhs(t, &x.data()[0], &f0.data()[0]);
     xp = x;
     for (std::size_t j = 0; j < n; ++j) {

@@ -127,6 +127,13 @@ void Patient::rhs(double t, const double* x, double* dx) const {
   }
 }
 
+bool Patient::jacobian(double t, const double* x, double* J, double* dfdt) const {
+  // Cross-module signal terms are not analytic yet: only a one-module model qualifies.
+  if (modules_.size() != 1) return false;
+  publish(t, x);
+  return modules_[0]->jacobian(t, x, bus_, J, n_states_, dfdt);
+}
+
 void Patient::component_input(std::size_t c, double* b) const {
   const int s = modules_[c]->dose_state();
   if (s >= 0) b[s] += rates_[c];

@@ -32,6 +32,7 @@ _EXPORTS = {
     "compose": "septrial.composition",
     "module_names": "septrial.composition",
     "module_signals": "septrial.composition",
+    "define_model": "septrial.modeldef",
 }
 _SUBMODULES = {
     "stats",

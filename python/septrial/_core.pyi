@@ -501,3 +501,159 @@ class TrialEngine:
         after randomisation for trajectories. Returns (values n x treat_columns, trajectories
         n x len(grid_h) x len(observables), status).
         """
+
+# ---- models as data (cpp/bindings/bind_expression.cpp) ----
+
+class ExprOp:
+    """Opcode of an expression program."""
+
+    copy: ClassVar[ExprOp]
+    add: ClassVar[ExprOp]
+    sub: ClassVar[ExprOp]
+    mul: ClassVar[ExprOp]
+    div: ClassVar[ExprOp]
+    neg: ClassVar[ExprOp]
+    pow: ClassVar[ExprOp]
+    exp: ClassVar[ExprOp]
+    log: ClassVar[ExprOp]
+    sqrt: ClassVar[ExprOp]
+    abs: ClassVar[ExprOp]
+    min: ClassVar[ExprOp]
+    max: ClassVar[ExprOp]
+    sign: ClassVar[ExprOp]
+    lt: ClassVar[ExprOp]
+    le: ClassVar[ExprOp]
+    gt: ClassVar[ExprOp]
+    ge: ClassVar[ExprOp]
+    eq: ClassVar[ExprOp]
+    ne: ClassVar[ExprOp]
+    logical_and: ClassVar[ExprOp]
+    logical_or: ClassVar[ExprOp]
+    logical_not: ClassVar[ExprOp]
+    select: ClassVar[ExprOp]
+    muladd: ClassVar[ExprOp]
+    mulsub: ClassVar[ExprOp]
+    negmuladd: ClassVar[ExprOp]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class ExprInstruction:
+    """One instruction: frame[dst] = op(frame[a], frame[b], frame[c])."""
+
+    op: ExprOp
+    dst: int
+    a: int
+    b: int
+    c: int
+    def __init__(self, op: ExprOp, dst: int, a: int = 0, b: int = 0, c: int = 0) -> None: ...
+
+class ExprProgram:
+    """Straight-line code and the frame slots holding its results."""
+
+    code: list[ExprInstruction]
+    outputs: list[int]
+    native: int
+    def __init__(self) -> None: ...
+    def evaluate(self, frame: Sequence[float]) -> list[float]:
+        """Runs the program on a copy of `frame`; returns its outputs."""
+
+    def run(self, frame: Sequence[float]) -> list[float]:
+        """Runs the program on a copy of `frame`; returns the whole frame after it."""
+
+class ParameterInfo:
+    """A named parameter: typical value, unit, doc and range."""
+
+    name: str
+    value: float
+    unit: str
+    doc: str
+    lower: float
+    upper: float
+    lower_inclusive: bool
+    upper_inclusive: bool
+    def __init__(self) -> None: ...
+
+class RandomEffect:
+    """Log-normal variability: P * exp(eta), eta ~ N(0, variance)."""
+
+    parameter: str
+    variance_name: str
+    def __init__(self) -> None: ...
+
+class ObservableInfo:
+    """A named observable with its unit."""
+
+    name: str
+    unit: str
+    doc: str
+    def __init__(self) -> None: ...
+
+class ExpressionSignal:
+    """A declared input or output signal."""
+
+    name: str
+    unit: str
+    doc: str
+    default_value: float
+    def __init__(self) -> None: ...
+
+class RoleBinding:
+    """A role played by an observable or a state."""
+
+    role: str
+    target: str
+    def __init__(self) -> None: ...
+
+class ExpressionModelDef:
+    """A model as data: names, frame layout and programs."""
+
+    name: str
+    description: str
+    drug: str
+    dose_state: int
+    parameters: list[ParameterInfo]
+    random_effects: list[RandomEffect]
+    states: list[str]
+    observables: list[ObservableInfo]
+    inputs: list[ExpressionSignal]
+    outputs: list[ExpressionSignal]
+    outputs_read_inputs: bool
+    roles: list[RoleBinding]
+    frame_init: list[float]
+    n_read_only: int
+    parameter_slots: list[int]
+    covariates: list[str]
+    covariate_slots: list[int]
+    state_base: int
+    input_base: int
+    time_slot: int
+    individual: ExprProgram
+    initial: ExprProgram
+    derivatives: ExprProgram
+    observe: ExprProgram
+    output: ExprProgram
+    jacobian: ExprProgram
+    linear: bool
+    def __init__(self) -> None: ...
+    def validate(self) -> None:
+        """Raises ValueError naming the field when inconsistent."""
+
+def define_expression_model(definition: ExpressionModelDef, replace: bool = False) -> None:
+    """Registers a model definition (replace: redefine a user model)."""
+
+def expression_models() -> list[str]:
+    """Names of the models defined as data."""
+
+def solve_statistics(
+    model: str,
+    covariates: dict[str, npt.ArrayLike],
+    params: Sequence[float],
+    regimen: Regimen,
+    times: Sequence[float],
+    solver: SolverOptions,
+) -> tuple[bool, int, int]:
+    """(ok, steps, rhs_evals) of one patient's solve; a Jacobian counts as one evaluation when
+    analytic, n + 2 when by finite differences."""

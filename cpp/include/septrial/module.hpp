@@ -54,6 +54,12 @@ class Module {
   virtual bool linear_system(const SignalBus& /*bus*/, double* /*A*/, std::size_t /*ld*/) const {
     return false;
   }
+  /// Analytic Jacobian at (t, x): writes d(dx)/dx of this module (row-major, leading dimension ld)
+  /// and, when dfdt is not null, d(dx)/dt; returns false when the module has none.
+  virtual bool jacobian(double /*t*/, const double* /*x*/, const SignalBus& /*bus*/, double* /*J*/,
+                        std::size_t /*ld*/, double* /*dfdt*/) const {
+    return false;
+  }
   /// Covariate-adjusted structural parameters (e.g. V1, CL in L and L/h) for reports and tests.
   virtual std::vector<std::pair<std::string, double>> structural() const { return {}; }
 };

@@ -41,6 +41,9 @@ class Patient {
   void apply_boluses(double t, double* x) const;
   void rhs(double t, const double* x, double* dx) const;
   void observe(double t, const double* x, double* out) const;
+  /// Analytic Jacobian (row-major n x n) and d(dx)/dt of the whole system at (t, x), when the model
+  /// is one module that provides one; false otherwise (the caller uses finite differences).
+  bool jacobian(double t, const double* x, double* J, double* dfdt) const;
   /// The whole system as dx/dt = A x + b when every module is linear and time-invariant; false
   /// otherwise. `b` holds the current dosing rates (set_rates_from).
   bool linear_system(double* A, double* b) const;

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from septrial.spec.criteria import CriteriaFile
+from septrial.spec.model_spec import ModelDefinition
 from septrial.spec.population import PopulationSpec
 from septrial.spec.scenario import Scenario
 
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "scenario": (Scenario, "septrial scenario"),
     "criteria": (CriteriaFile, "septrial eligibility criteria"),
     "population": (PopulationSpec, "septrial population spec"),
+    "model": (ModelDefinition, "septrial model specification"),
 }
 
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "scenarios" / "schema"
