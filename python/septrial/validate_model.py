@@ -28,7 +28,7 @@ from septrial.study import Study
 
 #: Read-outs followed in the report (model observable names).
 READOUTS = ("sofa", "il6_pg_ml", "tnf_pg_ml", "il10_pg_ml", "hla_dr_abc", "cd4_per_ul")
-#: ICU days of the time-course figure (validation-targets.md: days 1, 3, 7, 14, 28).
+#: ICU days of the time-course figure (docs/validation.md).
 PLOT_DAYS = (1, 2, 3, 5, 7, 10, 14, 21, 28)
 
 
