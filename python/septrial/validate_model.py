@@ -161,7 +161,7 @@ TARGETS = (
         "IL-6 median fall over 24 h, survivors",
         0.70,
         0.90,
-        "Vietnam ICU cohort (Nguyen 2018, BMC Emerg Med): 413 -> 65 pg/mL",
+        "Vietnamese ICU cohort (BMC Emerg Med 2018, PMC6219151): 413 -> 65 pg/mL",
     ),
     ValidationTarget(
         "T10b",
@@ -378,10 +378,10 @@ PUBLISHED = {
         (1, 10, 7, 12, "all", "Cao 2021 day 1, median (IQR)"),
     ],
     "il6_pg_ml": [
-        (1, 413, np.nan, np.nan, "survivors", "Nguyen 2018 ICU admission / 24 h"),
-        (2, 65, np.nan, np.nan, "survivors", "Nguyen 2018 ICU admission / 24 h"),
-        (1, 530, np.nan, np.nan, "non-survivors", "Nguyen 2018 ICU admission / 24 h"),
-        (2, 287, np.nan, np.nan, "non-survivors", "Nguyen 2018 ICU admission / 24 h"),
+        (1, 413, np.nan, np.nan, "survivors", "Vietnamese ICU cohort 2018, admission / 24 h"),
+        (2, 65, np.nan, np.nan, "survivors", "Vietnamese ICU cohort 2018, admission / 24 h"),
+        (1, 530, np.nan, np.nan, "non-survivors", "Vietnamese ICU cohort 2018, admission / 24 h"),
+        (2, 287, np.nan, np.nan, "non-survivors", "Vietnamese ICU cohort 2018, admission / 24 h"),
     ],
     "hla_dr_abc": [
         (1.5, 4212, 2640, 6047, "all", "Zorio 2017 day 1-2 / discharge, median (IQR)"),
