@@ -22,6 +22,7 @@ import numpy as np
 from septrial.io import write_text_atomic
 from septrial.library import model_info
 from septrial.scenario import Scenario
+from septrial.validate_model import measure, plot_death_timing, plot_timecourses, simulate_cohort
 
 
 @dataclass(frozen=True)
@@ -172,8 +173,6 @@ def evaluate(
     Enrolment is randomisation (ICU admission + 26 h), which also stands for mHLA-DR day 1-2;
     day 3-4 is ICU hour 84, day 10-12 ICU hour 264 (conventions: docs/validation.md).
     """
-    from septrial.validate_model import measure, simulate_cohort
-
     c = simulate_cohort(base, n, seed, params, threads=threads)
     v = measure(c, base)
     dead = c.table["dead_28d"].to_numpy(bool)
@@ -267,8 +266,6 @@ def write_report(
     out_dir: Path,
     base: Scenario,
 ) -> Path:
-    from septrial.validate_model import plot_death_timing, plot_timecourses
-
     final = history[-1]
     figures = out_dir / "figures"
     c = final.cohort

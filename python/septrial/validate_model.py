@@ -22,6 +22,7 @@ import pandas as pd
 
 from septrial.enrolment import enrol
 from septrial.io import save_figure_atomic, write_text_atomic
+from septrial.library import model_info
 from septrial.outcomes import treat
 from septrial.scenario import Scenario
 from septrial.study import Study
@@ -342,8 +343,6 @@ def measure(c: Cohort, scenario: Scenario | None = None) -> dict[str, float]:
     s["T13"] = float(np.nanmedian(c.at_icu_h("tnf_pg_ml", c.rand_icu_h)))
     sigma = float("nan")
     if scenario is not None:
-        from septrial.library import model_info
-
         sigma = float(model_info(scenario.model_name).defaults().get("sigma_hla_dr", np.nan))
         v = scenario.params.get("sigma_hla_dr", sigma)
         sigma = float(getattr(v, "value", v))

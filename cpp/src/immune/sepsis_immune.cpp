@@ -121,14 +121,14 @@ std::shared_ptr<const ModuleSpec> make_spec() {
       nonnegative("w_10", 2.4, "pg/mL",
                   "healthy IL-10; median of healthy volunteers (Crit Care 2011, doi 10.1186/cc10167)"));
   p.push_back(nonnegative("w_T", 5.0, "pg/mL", "[A] healthy TNF-a"));
-  p.push_back(nonnegative("a_6", 4961.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
-  p.push_back(nonnegative("a_T", 1976.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
+  p.push_back(nonnegative("a_6", 5005.0, "pg/mL/h", "IL-6 production gain per f(N*);" + cal));
+  p.push_back(nonnegative("a_T", 1944.0, "pg/mL/h", "TNF-a production gain per f(N*);" + cal));
   p.push_back(nonnegative("a_10", 1.0, "pg/mL/h", "IL-10 production gain per CA above rest;" + chosen));
   p.push_back(positive(
       "H_n", 32616.0, "AB/C",
       "recovered mHLA-DR; 6-month median of septic-shock survivors (Zorio 2017, Ann Intensive Care)"));
   p.push_back(positive("D_H", 0.06, "D", "damage halving the mHLA-DR set point;" + chosen));
-  p.push_back(positive("k_H", 0.07069, "1/h", "mHLA-DR fall rate (towards a lower set point);" + cal));
+  p.push_back(positive("k_H", 0.07043, "1/h", "mHLA-DR fall rate (towards a lower set point);" + cal));
   p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
   p.push_back(
       real("D_H_age_effect", 0.0, "1/decade",
@@ -137,7 +137,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
            "13:2053)"));
   p.push_back(positive("L_n", 1000.0, "cells/uL", "[A] healthy CD4 count"));
   p.push_back(nonnegative("k_L", 0.01, "1/h", "[A] CD4 recovery rate"));
-  p.push_back(nonnegative("k_apo", 0.04383, "1/h", "maximal damage-driven CD4 loss;" + cal));
+  p.push_back(nonnegative("k_apo", 0.04478, "1/h", "maximal damage-driven CD4 loss;" + cal));
   p.push_back(positive("D_L", 1.0, "D", "damage giving half-maximal CD4 loss;" + chosen));
   p.push_back(nonnegative("SOFA_chronic", 4.0, "points",
                           "SOFA not explained by damage: chronic organ dysfunction plus the respiratory "
@@ -145,7 +145,7 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                               chosen));
   p.push_back(nonnegative("S_max", 16.0, "points", "maximal acute SOFA from damage;" + chosen));
   p.push_back(positive("D_S", 3.0, "D", "damage giving half of S_max;" + cal));
-  p.push_back(nonnegative("h0", 0.0002526, "1/h", "baseline death hazard;" + cal));
+  p.push_back(nonnegative("h0", 0.0002656, "1/h", "baseline death hazard;" + cal));
   p.push_back(real("beta", 0.4, "1/D", "damage dependence of the death hazard;" + chosen));
   p.push_back(real("beta_P", 1.0, "1/(1e6/cc)",
                    "pathogen dependence of the death hazard h0 exp(beta D + beta_P P): unresolved "
@@ -156,9 +156,9 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                           "Reynolds core;" +
                               chosen));
   p.push_back(positive("n_S", 1.0, "1", "Hill coefficient of acute SOFA in damage;" + chosen));
-  p.push_back(nonnegative("k_H_up", 0.00138, "1/h",
+  p.push_back(nonnegative("k_H_up", 0.00142, "1/h",
                           "mHLA-DR recovery rate (rising towards its set point; k_H when falling);" + cal));
-  p.push_back(nonnegative("a_10N", 172.9, "pg/mL/h",
+  p.push_back(nonnegative("a_10N", 175.4, "pg/mL/h",
                           "IL-10 production gain per f(N*) (monocyte IL-10 with activation);" + cal));
   p.push_back(fraction("w_act", 1.0,
                        "[A] drug-effect pathway weight on phagocyte activation (1 = inhibited by I, "
@@ -188,12 +188,12 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
   add_reynolds_random_effects(*spec);
   p.push_back(
-      nonnegative("omega2_a_6", 2.748, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
+      nonnegative("omega2_a_6", 2.711, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
   p.push_back(nonnegative("omega2_a_T", 0.5, "1", "residual IIV of a_T;" + cal));
-  p.push_back(nonnegative("omega2_a_10N", 0.1713, "1", "IIV of a_10N (IL-10 propensity);" + cal));
+  p.push_back(nonnegative("omega2_a_10N", 0.1573, "1", "IIV of a_10N (IL-10 propensity);" + cal));
   p.push_back(nonnegative("omega2_k_res", 0.1, "1", "IIV of k_res (repair capacity);" + chosen));
   p.push_back(nonnegative("omega2_SOFA_chronic", 0.1, "1", "IIV of SOFA_chronic;" + chosen));
-  p.push_back(nonnegative("omega2_D_H", 0.4363, "1", "IIV of D_H towards an mHLA-DR ln-SD of 0.6;" + cal));
+  p.push_back(nonnegative("omega2_D_H", 0.4296, "1", "IIV of D_H towards an mHLA-DR ln-SD of 0.6;" + cal));
   p.push_back(nonnegative("omega2_L_n", 0.1, "1", "[A] IIV of healthy CD4 count"));
   spec->random_effects.push_back({"a_6", "omega2_a_6"});
   spec->random_effects.push_back({"a_T", "omega2_a_T"});
