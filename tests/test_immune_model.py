@@ -92,7 +92,10 @@ def test_reynolds_outcomes_with_the_drug_off(outcome):
 def test_sepsis_model_core_matches_standalone_reynolds_without_drug():
     t = [24.0, 96.0, 336.0]
     a = septrial.simulate("reynolds2006", times_h=t, rtol=1e-9, atol=1e-12)
-    b = septrial.simulate("sepsis_esketamine", times_h=t, rtol=1e-9, atol=1e-12)
+    # the revision's damage resolution off: the Reynolds core exactly
+    b = septrial.simulate(
+        "sepsis_esketamine", times_h=t, params={"k_res": 0.0}, rtol=1e-9, atol=1e-12
+    )
     np.testing.assert_allclose(
         b[["P", "N", "D", "CA"]], a[["P", "N", "D", "CA"]], rtol=1e-6, atol=1e-9
     )
@@ -109,10 +112,9 @@ def test_each_calibration_target_on_a_fixed_seed_cohort(scenario):
     """A cohort other than the one calibrated on (different seed) meets every target."""
     from septrial.calibrate import TARGETS, evaluate
 
-    ev = evaluate(scenario, {}, n=1500, seed=777)
+    ev = evaluate(scenario, {}, n=800, seed=777)
     for t in TARGETS:
         assert t.met(ev.stats[t.name]), (t.name, ev.stats[t.name], (t.low, t.high))
-    assert 8 <= ev.stats["sofa_enrolment_median"] <= 11
 
 
 def _paired_arms(scenario, enrolled, **overrides):
