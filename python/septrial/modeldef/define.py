@@ -7,17 +7,24 @@ from pathlib import Path
 from typing import Any
 
 from septrial import _core
-from septrial.library import ModelInfo, model_info
+from septrial.library import ModelInfo, _model_info, model_info
 from septrial.modeldef import native
 from septrial.modeldef.compile import compile_model
 from septrial.modeldef.load import load_definition
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
 
-__all__ = ["define_model"]
+__all__ = ["define_model", "defined_specification"]
 
 
 BACKENDS = ("auto", "native", "bytecode")
+#: the checked specification of every model defined in this process (SBML export reads them)
+_DEFINED: dict[str, ModelDefinition] = {}
+
+
+def defined_specification(name: str) -> ModelDefinition | None:
+    """The specification a model was defined from, or None (a compiled model, or unknown)."""
+    return _DEFINED.get(name)
 
 
 def define_model(
@@ -57,5 +64,6 @@ def define_model(
     if backend != "bytecode" and native.available():
         native.compile_native(definition)
     _core.define_expression_model(definition, replace)
-    model_info.cache_clear()
+    _DEFINED[spec.name] = spec
+    _model_info.cache_clear()  # model_info() caches through _model_info
     return model_info(spec.name)
