@@ -71,7 +71,7 @@ FEATURES = {
     "states": {"x": "x0", "y": 0},
     "definitions": {
         "pulse": "piecewise(t < 2, 0.1, t < 4, 0.2, 0)",
-        "gate": "(x > 1 and not (x > 3)) or t > 20",
+        "gate": "(x > 1 and not (x > 3)) or t > 20 or pulse > 0.15",
         "smooth": "hill(x, 1, 2, 3) - emax(x, 0.2, 1) + sqrt(abs(x) + 1) * log(2 + x)",
     },
     "equations": {
