@@ -14,7 +14,7 @@ from septrial.modeldef.load import load_definition
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
 
-__all__ = ["define_model", "defined_specification"]
+__all__ = ["define_model", "specification_of"]
 
 
 BACKENDS = ("auto", "native", "bytecode")
@@ -22,9 +22,30 @@ BACKENDS = ("auto", "native", "bytecode")
 _DEFINED: dict[str, ModelDefinition] = {}
 
 
-def defined_specification(name: str) -> ModelDefinition | None:
-    """The specification a model was defined from, or None (a compiled model, or unknown)."""
-    return _DEFINED.get(name)
+def specification_of(model: object) -> ModelDefinition:
+    """The checked specification of ``model``: a ModelDefinition, a dict, a .toml/.json path, or
+    the name of a model defined in this process; ValueError naming ``model`` otherwise."""
+    if isinstance(model, ModelDefinition):
+        return model
+    if isinstance(model, Path) or (
+        isinstance(model, str) and model.lower().endswith((".json", ".toml"))
+    ):
+        return validate_spec(ModelDefinition, load_definition(model), root="")
+    if isinstance(model, Mapping):
+        return validate_spec(ModelDefinition, dict(model), root="")
+    if isinstance(model, str):
+        spec = _DEFINED.get(model)
+        if spec is not None:
+            return spec
+        what = "a compiled model, not a specification" if model in _core.models() else "unknown"
+        raise ValueError(
+            f"model: {model!r} is {what}; pass a specification (dict, ModelDefinition, .toml/.json "
+            "file) or the name of a model defined with septrial.define_model"
+        )
+    raise ValueError(
+        f"model: must be a model name, a specification dict, a ModelDefinition or a .toml/.json "
+        f"path, got {type(model).__name__}"
+    )
 
 
 def define_model(

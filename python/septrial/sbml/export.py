@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from septrial.io import write_text_atomic
-from septrial.library import models
-from septrial.modeldef.define import defined_specification
-from septrial.modeldef.load import load_definition
+from septrial.modeldef.define import specification_of
 from septrial.sbml._libsbml import libsbml
 from septrial.sbml.annotation import write_info, write_items
 from septrial.sbml.mathml import to_math
 from septrial.sbml.units import unit_definition
-from septrial.spec.base import validate_spec
 from septrial.spec.covariates import PATIENT_COVARIATES
 from septrial.spec.expressions import names_in
 from septrial.spec.model_spec import ModelDefinition, ObservableDef
@@ -38,30 +35,6 @@ def reference_covariates() -> dict[str, float]:
         value = info.default
         out[name] = float(value == "male") if name == "sex" else float(value)
     return out
-
-
-def _specification(model: object) -> ModelDefinition:
-    if isinstance(model, ModelDefinition):
-        return model
-    if isinstance(model, Path) or (
-        isinstance(model, str) and model.lower().endswith((".json", ".toml"))
-    ):
-        return validate_spec(ModelDefinition, load_definition(model), root="")
-    if isinstance(model, Mapping):
-        return validate_spec(ModelDefinition, dict(model), root="")
-    if isinstance(model, str):
-        spec = defined_specification(model)
-        if spec is not None:
-            return spec
-        what = "a compiled model (only specifications export)" if model in models() else "unknown"
-        raise ValueError(
-            f"model: {model!r} is {what}; pass a specification (dict, ModelDefinition, .toml/.json "
-            "file) or the name of a model defined with septrial.define_model"
-        )
-    raise ValueError(
-        f"model: must be a model name, a specification dict, a ModelDefinition or a .toml/.json "
-        f"path, got {type(model).__name__}"
-    )
 
 
 class _Writer:
@@ -92,17 +65,18 @@ class _Writer:
         self.taken.add(name)
         return name
 
-    def math(self, tree: ast.expr, typical: bool = False) -> libsbml.ASTNode:
-        def name(n: str) -> libsbml.ASTNode:
-            if n == "t":
-                node = libsbml.ASTNode(libsbml.AST_NAME_TIME)
-                node.setName("time")
-                return node
-            node = libsbml.ASTNode(libsbml.AST_NAME)
-            node.setName(self.typical.get(n, n) if typical else n)
+    @staticmethod
+    def name_node(sid: str) -> libsbml.ASTNode:
+        if sid == "t":
+            node = libsbml.ASTNode(libsbml.AST_NAME_TIME)
+            node.setName("time")
             return node
+        node = libsbml.ASTNode(libsbml.AST_NAME)
+        node.setName(sid)
+        return node
 
-        return to_math(tree, name)
+    def math(self, tree: ast.expr, typical: bool = False) -> libsbml.ASTNode:
+        return to_math(tree, lambda n: self.name_node(self.typical.get(n, n) if typical else n))
 
     def parameter(
         self, pid: str, value: float | None, constant: bool, unit: str = ""
@@ -172,7 +146,17 @@ def _document(spec: ModelDefinition) -> libsbml.SBMLDocument:
             w.initial(name, w.math(tree))
         rule = m.createRateRule()
         rule.setVariable(name)
-        rule.setMath(w.math(w.trees["equations"][name]))
+        rate = w.math(w.trees["equations"][name])
+        for drug in (d for d, state in spec.doses.items() if state == name):
+            # SBML has no dosing: an infusion-rate parameter (mg/h, 0) added to the dosed
+            # state's rate, for the other tool to set (and reset at the end of the infusion)
+            infusion = w.fresh(f"{drug}_infusion_mg_h")
+            write_info(w.parameter(infusion, 0.0, True, "mg/h"), kind="infusion", drug=drug)
+            total = libsbml.ASTNode(libsbml.AST_PLUS)
+            total.addChild(rate)
+            total.addChild(w.name_node(infusion))
+            rate = total
+        rule.setMath(rate)
     for name in spec.definition_order():
         p = w.parameter(name, None, False)
         write_info(p, kind="definition")
@@ -195,6 +179,9 @@ def _signals(w: _Writer) -> list[tuple[str, dict[str, Any]]]:
             unit, doc = (entry.unit, entry.doc) if isinstance(entry, ObservableDef) else ("", "")
             items.append((field[:-1], {"name": name, "unit": unit, "doc": doc}))
             if isinstance(tree, ast.Name) and tree.id == name and name in own:
+                continue
+            same = w.trees["definitions"].get(name)  # e.g. a signal joined by merging modules
+            if same is not None and ast.dump(same) == ast.dump(tree):
                 continue
             if name in own:
                 raise ValueError(
@@ -225,7 +212,7 @@ def export_sbml(
     initial amount, or an infusion an input written into the equations). Covariates take the
     reference patient's values (:func:`reference_covariates`). Compiled (C++) models do not
     export; their specification twins do (docs/sbml.md)."""
-    spec = _specification(model)
+    spec = specification_of(model)
     doc = _document(spec)
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
     doc.checkConsistency()

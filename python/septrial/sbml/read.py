@@ -85,6 +85,9 @@ class _Reader:
             for p in m.getListOfParameters()
             if read_info(p).get("kind") == "covariate" and p.getId() in PATIENT_COVARIATES
         }
+        self.infusions = {
+            p.getId() for p in m.getListOfParameters() if read_info(p).get("kind") == "infusion"
+        }
         self.typical_of = {
             p.getId(): read_info(p)["of"]
             for p in m.getListOfParameters()
@@ -127,6 +130,21 @@ class _Reader:
         if math is None:
             raise ValueError(f"{where}: has no math")
         return to_text(math, self.name, where)
+
+    def rate(self, rule: libsbml.Rule, where: str) -> str:
+        """A rate rule's math without the infusion input septrial's export adds (the dose is
+        restored from the annotation)."""
+        math = rule.getMath()
+        last = math.getChild(math.getNumChildren() - 1) if math is not None else None
+        if (
+            math is not None
+            and math.getType() == libsbml.AST_PLUS
+            and math.getNumChildren() == 2
+            and last.getType() == libsbml.AST_NAME
+            and last.getName() in self.infusions
+        ):
+            math = math.getChild(0)
+        return self.text(math, where)
 
     def relation(self, sid: str, allowed: set[str]) -> str:
         """The initial assignment of a constant as a covariate relation (parameters and
@@ -284,7 +302,7 @@ def _parameters(m, r: _Reader, spec: dict, constants: set[str], individual: set[
         kind, name = info.get("kind", ""), r.name(pid)
         value = p.getValue() if p.isSetValue() else None
         where = f"parameter {pid!r}"
-        if kind in ("covariate", "typical"):
+        if kind in ("covariate", "typical", "infusion"):
             continue
         rule = r.ruled.get(pid)
         if rule is not None and rule.isAssignment():
@@ -295,7 +313,7 @@ def _parameters(m, r: _Reader, spec: dict, constants: set[str], individual: set[
         elif rule is not None:
             init = None if value is None else repr(value)
             spec["states"][name] = _initial(r, pid, individual, init, where)
-            spec["equations"][name] = r.text(rule.getMath(), f"rateRule for {pid!r}")
+            spec["equations"][name] = r.rate(rule, f"rateRule for {pid!r}")
         elif kind == "input":
             spec["inputs"][name] = {"default": value, "unit": info.get("unit", "")}
         else:
@@ -323,7 +341,7 @@ def _species(m, r: _Reader, spec: dict, constants: set[str], sized: dict[str, bo
             spec["definitions"][name] = r.text(rule.getMath(), f"assignmentRule for {sid!r}")
         elif rule is not None:
             spec["states"][name] = _initial(r, sid, constants, init, where)
-            spec["equations"][name] = r.text(rule.getMath(), f"rateRule for {sid!r}")
+            spec["equations"][name] = r.rate(rule, f"rateRule for {sid!r}")
         elif s.getConstant() or s.getBoundaryCondition():
             spec["definitions"][name] = _initial(r, sid, constants, init, where)
         else:
