@@ -1023,18 +1023,15 @@ def main(argv: list[str] | None = None) -> int:
 
     write_atomic(json_path, json.dumps(result, indent=2) + "\n")
     report = render_markdown(result)
-    # Keep the trial-engine section that bench_trial.py maintains in the same file.
+    # Keep the sections that bench_trial.py and bench_patient.py maintain in the same file.
     old = out.read_text(encoding="utf-8") if out.exists() else ""
-    start, end = "<!-- trial-engine:start -->", "<!-- trial-engine:end -->"
-    if start in old and end in old:
-        report = (
-            report.rstrip("\n")
-            + "\n\n"
-            + start
-            + old.split(start, 1)[1].split(end, 1)[0]
-            + end
-            + "\n"
-        )
+    for start, end in (
+        ("<!-- trial-engine:start -->", "<!-- trial-engine:end -->"),
+        ("<!-- patient-sbml:start -->", "<!-- patient-sbml:end -->"),
+    ):
+        if start in old and end in old:
+            kept = old.split(start, 1)[1].split(end, 1)[0]
+            report = report.rstrip("\n") + "\n\n" + start + kept + end + "\n"
     write_atomic(out, report)
     log(f"wrote {out} and {json_path}")
     for key, r in result["summary"].items():
