@@ -33,7 +33,7 @@ def reference_covariates() -> dict[str, float]:
     out = {}
     for name, info in PATIENT_COVARIATES.items():
         value = info.default
-        out[name] = float(value == "male") if name == "sex" else float(value)
+        out[name] = float(value == "male") if name == "sex" else float(value)  # type: ignore[arg-type]
     return out
 
 
@@ -141,7 +141,7 @@ def _document(spec: ModelDefinition) -> libsbml.SBMLDocument:
         s.setBoundaryCondition(False)
         s.setConstant(False)
         if isinstance(tree, ast.Constant):
-            s.setInitialAmount(float(tree.value))
+            s.setInitialAmount(float(tree.value))  # type: ignore[arg-type]  # a number
         else:
             w.initial(name, w.math(tree))
         rule = m.createRateRule()
@@ -171,7 +171,9 @@ def _document(spec: ModelDefinition) -> libsbml.SBMLDocument:
 def _signals(w: _Writer) -> list[tuple[str, dict[str, Any]]]:
     """Observables and output signals: an assignment-ruled parameter each, unless the name is
     already a quantity with the same value (an observable ``P = P`` of the state ``P``)."""
-    spec, items, written = w.spec, [], {}
+    spec = w.spec
+    items: list[tuple[str, dict[str, Any]]] = []
+    written: dict[str, ast.expr] = {}
     own = {*spec.parameters, *spec.states, *spec.definitions, *spec.inputs}
     for field, group in (("observables", spec.observables), ("outputs", spec.outputs)):
         for name, entry in group.items():

@@ -116,7 +116,7 @@ def to_math(tree: ast.expr, name: Callable[[str], libsbml.ASTNode]) -> libsbml.A
 
     def walk(node: ast.expr) -> libsbml.ASTNode:
         if isinstance(node, ast.Constant):
-            return _number(node.value)
+            return _number(node.value)  # type: ignore[arg-type]  # the parser admits numbers only
         if isinstance(node, ast.Name):
             return name(node.id)
         if isinstance(node, ast.BinOp):

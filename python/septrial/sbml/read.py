@@ -135,15 +135,10 @@ class _Reader:
         """A rate rule's math without the infusion input septrial's export adds (the dose is
         restored from the annotation)."""
         math = rule.getMath()
-        last = math.getChild(math.getNumChildren() - 1) if math is not None else None
-        if (
-            math is not None
-            and math.getType() == libsbml.AST_PLUS
-            and math.getNumChildren() == 2
-            and last.getType() == libsbml.AST_NAME
-            and last.getName() in self.infusions
-        ):
-            math = math.getChild(0)
+        if math is not None and math.getType() == libsbml.AST_PLUS and math.getNumChildren() == 2:
+            last = math.getChild(1)
+            if last.getType() == libsbml.AST_NAME and last.getName() in self.infusions:
+                math = math.getChild(0)
         return self.text(math, where)
 
     def relation(self, sid: str, allowed: set[str]) -> str:
