@@ -15,7 +15,19 @@ import pytest
 import septrial
 from septrial import Scenario
 
-SIMONS_PATIENT = ["esketamine_simons2022", "propofol_eleveld2018", "sepsis_immune"]
+SIMONS_PATIENT = [
+    "esketamine_simons2022",
+    "propofol_eleveld2018",
+    "drug_effect_emax",
+    "sepsis_immune",
+]
+EFFECT_SIGNALS = {
+    "activation_inhibition",
+    "production_inhibition",
+    "killing_inhibition",
+    "damage_protection",
+    "hla_dr_stimulation",
+}
 TIMES = np.array([0.0, 6.0, 24.0, 48.0, 72.0, 96.0])
 DOSES = [septrial.Infusion("esketamine", 0.07, "mg/kg/h", 0, 72)]
 COVARIATES = {"weight_kg": 70.0, "age_y": 50.0, "height_cm": 170.0, "male": True}
@@ -31,7 +43,11 @@ def test_composed_patient_carries_the_chosen_pk_and_the_immune_model():
         "acute_sofa": "sofa_acute",
         "cumulative_hazard": "cum_hazard_state",
     }
-    assert {s["name"] for s in info.signals} == {"esketamine_ng_ml", "propofol_mg_l", "il6_pg_ml"}
+    assert {s["name"] for s in info.signals} == {
+        "esketamine_ng_ml",
+        "propofol_mg_l",
+        "il6_pg_ml",
+    } | EFFECT_SIGNALS
     # composing again is idempotent
     assert septrial.compose(SIMONS_PATIENT).name == info.name
 

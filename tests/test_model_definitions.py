@@ -478,8 +478,8 @@ def test_unknown_backend_is_refused() -> None:
 
 def test_a_specification_module_composes_with_the_built_in_patient() -> None:
     septrial.define_model(OTTO_SPEC, replace="esketamine_otto2021_spec" in septrial.models())
-    ours = septrial.compose(["esketamine_otto2021_spec", "sepsis_immune"]).name
-    theirs = septrial.compose(["esketamine_otto2021", "sepsis_immune"]).name
+    ours = septrial.compose(["esketamine_otto2021_spec", "drug_effect_emax", "sepsis_immune"]).name
+    theirs = septrial.compose(["esketamine_otto2021", "drug_effect_emax", "sepsis_immune"]).name
     doses = [septrial.Infusion("esketamine", 0.15, "mg/kg/h", 2, 48)]
     t = np.linspace(0, 96, 97)
     a = septrial.simulate(model=theirs, doses=doses, times_h=t, **TIGHT)

@@ -21,6 +21,7 @@ std::shared_ptr<const ModelSpec> sepsis_esketamine() {
       "sepsis_esketamine", "Septic ICU patient: esketamine + propofol PK joined to the immune model",
       std::vector<Component>{{"esketamine", find_module("esketamine_otto2021")},
                              {"propofol", find_module("propofol_eleveld2018")},
+                             {"", find_module("drug_effect_emax")},
                              {"", find_module("sepsis_immune")}});
 }
 

@@ -122,7 +122,7 @@ UserModels& user_models() {
 void ExpressionModelDef::validate() const {
   const std::size_t frame = frame_init.size(), n = states.size();
   require(!name.empty(), "name", "must not be empty");
-  require(n > 0, "states", "a model needs at least one state");
+  require(n > 0 || !outputs.empty(), "states", "a model needs states, or outputs computed from its inputs");
   require(n_read_only <= frame, "frame", "read-only region larger than the frame");
   require(parameter_slots.size() == parameters.size(), "parameters", "one slot per parameter");
   require(covariate_slots.size() == covariates.size(), "covariates", "one slot per covariate");
@@ -208,7 +208,7 @@ void register_expression_model(const ExpressionModelDef& def, bool replace) {
   }
   require(!user || replace, "name",
           "model '" + def.name + "' is already defined; pass replace=True to redefine it");
-  register_module(spec);
+  register_module(spec, /*run_time=*/true);
   u.names.insert(def.name);
 }
 

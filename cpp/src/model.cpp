@@ -246,7 +246,7 @@ struct Registry {
   std::map<std::string, std::shared_ptr<const ModelSpec>> models;
   std::map<std::string, std::shared_ptr<const ModuleSpec>> modules;
   std::map<std::string, std::function<std::shared_ptr<const ModelSpec>()>> pending;
-  std::set<std::string> run_time;  ///< compositions registered by compose_model
+  std::set<std::string> run_time;  ///< compositions and specification models made at run time
 };
 Registry& registry() {
   static Registry r;
@@ -254,9 +254,10 @@ Registry& registry() {
 }
 }  // namespace
 
-bool register_module(std::shared_ptr<const ModuleSpec> spec) {
+bool register_module(std::shared_ptr<const ModuleSpec> spec, bool run_time) {
   auto& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
+  if (run_time) r.run_time.insert(spec->name);
   r.modules[spec->name] = spec;
   r.models[spec->name] =
       std::make_shared<const ModelSpec>(spec->name, spec->description, std::vector<Component>{{"", spec}});

@@ -16,9 +16,13 @@ def compose(modules: Sequence[str], *, name: str | None = None, description: str
     """Registers the composition of ``modules`` as a model and returns its description.
 
     Example: ``septrial.compose(["esketamine_simons2022", "propofol_marsh1991",
-    "sepsis_immune"])`` gives the septic patient with the Simons 2022 esketamine model; its name
+    "drug_effect_emax", "sepsis_immune"])`` gives the septic patient with the Simons 2022
+    esketamine and Marsh 1991 propofol models; its name
     (default: the module names joined by '+') works wherever a model name does. Errors name the
     signals: an input nobody writes, two writers of one signal, units that differ, a loop.
+    ``drug_effect_emax`` (or an effect module of your own) carries the drug's effect to the
+    patient: without one, ``sepsis_immune`` sees no drug. Entries ending in ``.toml``/``.json``
+    are model specification files (relative to the working directory), defined first.
     """
     data = {"compose": list(modules) if not isinstance(modules, str) else modules, "name": name}
     if description:

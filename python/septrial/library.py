@@ -142,6 +142,11 @@ def model_info(name: str) -> ModelInfo:
     return _model_info(name)
 
 
+def forget_model_info() -> None:
+    """Drops the cached model descriptions (after a model is defined or redefined)."""
+    _model_info.cache_clear()
+
+
 @cache
 def _model_info(name: str) -> ModelInfo:
     if name not in _core.models():

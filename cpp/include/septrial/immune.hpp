@@ -30,6 +30,12 @@ std::vector<ParameterInfo> reynolds_parameters();
 /// The [A] between-patient variability on the core (docs/model.md): P0, k_pg, s_nr, k_cn.
 void add_reynolds_random_effects(ModuleSpec& spec);
 
+/// The drug-effect signals an effect module writes and sepsis_immune reads, all dimensionless and 0
+/// (no effect) when no module writes them: fraction of phagocyte activation inhibited, fraction of
+/// IL-6/TNF-a production per activated phagocyte inhibited, fraction of pathogen killing lost (harm),
+/// fraction of damage production prevented (benefit), relative rise of the mHLA-DR set point.
+std::vector<SignalInfo> immune_effect_signals();
+
 /// Emax inhibition I = I_max C^g / (IC50^g + C^g) (docs/model.md).
 inline double emax_inhibition(double i_max, double ic50, double g, double c);
 

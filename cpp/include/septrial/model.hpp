@@ -102,15 +102,16 @@ std::shared_ptr<const ModelSpec> compose_model(const std::string& name,
 /// Names of the library modules that can be composed.
 std::vector<std::string> module_names();
 
-/// All registered model names, sorted; without the compositions made at run time (compose_model)
-/// when `include_run_time` is false: the library's own models.
+/// All registered model names, sorted; without those made at run time (compose_model, models
+/// defined from specifications) when `include_run_time` is false: the library's own models.
 std::vector<std::string> model_names(bool include_run_time = true);
 /// The model of that name; throws InputError("model", ...) listing the allowed names.
 std::shared_ptr<const ModelSpec> find_model(const std::string& name);
 
 /// One line per library file: `static const bool registered = register_module(make_spec());`
 /// registers a module as a stand-alone model of the same name.
-bool register_module(std::shared_ptr<const ModuleSpec> spec);
+/// `run_time`: defined while the program runs (a specification), not part of the library.
+bool register_module(std::shared_ptr<const ModuleSpec> spec, bool run_time = false);
 /// Registers a composed model, built on first use (so the modules it joins are registered by then,
 /// whatever the static initialisation order of the library files).
 bool register_model(const std::string& name, std::function<std::shared_ptr<const ModelSpec>()> build);

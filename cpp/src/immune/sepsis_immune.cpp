@@ -1,6 +1,7 @@
 // The septic patient's immune module: the Reynolds 2006 core with clinical read-outs (IL-6, TNF-a,
-// IL-10, monocyte HLA-DR, CD4, SOFA, death hazard) and esketamine's Emax inhibition of phagocyte
-// activation and pro-inflammatory cytokine production. Equations and sources: docs/model.md.
+// IL-10, monocyte HLA-DR, CD4, SOFA, death hazard). Drugs act through the pathway signals of
+// immune_effect_signals(), written by an effect module (drug_effect_emax by default) and 0 when no
+// module writes them. Equations and sources: docs/model.md.
 // The [A] gains and scales are calibrated by `python -m septrial.calibrate` (docs/calibration.md).
 #include <algorithm>
 #include <cmath>
@@ -14,11 +15,14 @@ namespace septrial {
 namespace {
 
 struct Readouts {
-  double k_6, k_T, k_10, w_6, w_10, w_T, a_6, a_T, a_10, H_n, D_H, k_H, E_H, L_n, k_L, k_apo, D_L,
-      SOFA_chronic, S_max, D_S, h0, beta, I_max, IC50, g, propofol_Imax, propofol_EC50;
+  double k_6, k_T, k_10, w_6, w_10, w_T, a_6, a_T, a_10, H_n, D_H, k_H, L_n, k_L, k_apo, D_L, SOFA_chronic,
+      S_max, D_S, h0, beta;
   // Revision (docs/model.md, "Revised septic patient"): each term is off at its neutral value.
-  double k_res, n_S, beta_P, k_H_up, a_10N, w_act, w_prod, E_P, E_D;
+  double k_res, n_S, beta_P, k_H_up, a_10N;
 };
+
+/// Bus slots of the drug-effect inputs, in the order of immune_effect_signals().
+enum EffectInput : std::size_t { ACTIVATION, PRODUCTION, KILLING, PROTECTION, HLA_GAIN, N_EFFECTS };
 
 enum State : std::size_t { P, N, D, CA, IL6, TNF, IL10, HLA, CD4, HAZ, N_STATES };
 
@@ -27,8 +31,7 @@ class SepsisImmune : public Module {
   SepsisImmune(const ReynoldsParams& r, const Readouts& o, const ModuleContext& ctx)
       : r_(r),
         o_(o),
-        esk_(ctx.input_slots.at(0)),
-        prop_(ctx.input_slots.at(1)),
+        effect_(ctx.input_slots.begin(), ctx.input_slots.begin() + N_EFFECTS),
         il6_(ctx.output_slots.at(0)) {}
   std::size_t n_states() const override { return N_STATES; }
   void initial_state(double* x) const override {
@@ -45,25 +48,21 @@ class SepsisImmune : public Module {
   }
   void publish(double, const double* x, SignalBus& bus) const override { bus[il6_] = x[IL6]; }
   void rhs(double, const double* x, double* dx, const SignalBus& bus, double) const override {
-    const double i_esk = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[esk_]);
-    const double i_prop = emax_inhibition(o_.propofol_Imax, o_.propofol_EC50, 1.0, bus[prop_]);
-    // Pathway weights: the drug's inhibition acts on phagocyte activation (w_act) and/or on
-    // cytokine production per activated phagocyte (w_prod).
-    reynolds_rhs(r_, x, dx, (1.0 - o_.w_act * i_esk) * (1.0 - i_prop));
+    reynolds_rhs(r_, x, dx, 1.0 - bus[effect_[ACTIVATION]]);
     const double d = std::max(x[D], 0.0), p = std::max(x[P], 0.0);
     const double fN = reynolds_f(r_, std::max(x[N], 0.0), x[CA]);
-    // Harm: the drug slows killing of the pathogen by activated phagocytes (fraction E_P of I).
-    dx[P] += o_.E_P * i_esk * r_.k_pn * fN * p;
-    // Benefit: the drug protects tissue (fraction E_D of I of the damage production); damage
-    // resolution (repair) at rate k_res on top of Reynolds' decay mu_d.
+    // Harm: a drug that slows killing of the pathogen by activated phagocytes.
+    dx[P] += bus[effect_[KILLING]] * r_.k_pn * fN * p;
+    // Benefit: a drug that protects tissue (less damage production); damage resolution (repair)
+    // at rate k_res on top of Reynolds' decay mu_d.
     const double fN2 = fN * fN, fN6 = fN2 * fN2 * fN2, x2 = r_.x_dn * r_.x_dn;
-    dx[D] -= o_.E_D * i_esk * r_.k_dn * fN6 / (x2 * x2 * x2 + fN6) + o_.k_res * d;
-    const double prod = 1.0 - o_.w_prod * i_esk;
+    dx[D] -= bus[effect_[PROTECTION]] * r_.k_dn * fN6 / (x2 * x2 * x2 + fN6) + o_.k_res * d;
+    const double prod = 1.0 - bus[effect_[PRODUCTION]];
     dx[IL6] = prod * o_.a_6 * fN - o_.k_6 * (x[IL6] - o_.w_6);
     dx[TNF] = prod * o_.a_T * fN - o_.k_T * (x[TNF] - o_.w_T);
     dx[IL10] = o_.a_10 * std::max(x[CA] - r_.CA0, 0.0) + o_.a_10N * fN - o_.k_10 * (x[IL10] - o_.w_10);
     // mHLA-DR falls towards its damage-lowered set point at k_H and recovers at k_H_up.
-    const double h_set = o_.H_n / (1.0 + d / o_.D_H) * (1.0 + o_.E_H * i_esk);
+    const double h_set = o_.H_n / (1.0 + d / o_.D_H) * (1.0 + bus[effect_[HLA_GAIN]]);
     dx[HLA] = (h_set < x[HLA] ? o_.k_H : o_.k_H_up) * (h_set - x[HLA]);
     dx[CD4] = o_.k_L * (o_.L_n - x[CD4]) - o_.k_apo * d / (d + o_.D_L) * x[CD4];
     dx[HAZ] = o_.h0 * std::exp(o_.beta * d + o_.beta_P * p);
@@ -72,7 +71,7 @@ class SepsisImmune : public Module {
     const double dn = std::pow(d, o_.n_S);
     return o_.S_max * dn / (dn + std::pow(o_.D_S, o_.n_S));
   }
-  void observe(double, const double* x, const SignalBus& bus, double* out) const override {
+  void observe(double, const double* x, const SignalBus&, double* out) const override {
     const double d = std::max(x[D], 0.0);
     const double acute = acute_sofa(d);
     const double sofa = std::round(o_.SOFA_chronic + acute);
@@ -82,16 +81,16 @@ class SepsisImmune : public Module {
     out[3] = x[HLA];
     out[4] = x[CD4];
     out[5] = std::clamp(sofa, 0.0, 24.0);
-    out[6] = emax_inhibition(o_.I_max, o_.IC50, o_.g, bus[esk_]);
-    out[7] = x[HAZ];
-    out[8] = std::round(acute);
-    std::copy(x, x + 4, out + 9);
+    out[6] = x[HAZ];
+    out[7] = std::round(acute);
+    std::copy(x, x + 4, out + 8);
   }
 
  private:
   ReynoldsParams r_;
   Readouts o_;
-  std::size_t esk_, prop_, il6_;  ///< bus slots: inputs esketamine, propofol; output IL-6
+  std::vector<std::size_t> effect_;  ///< bus slots of the drug-effect inputs
+  std::size_t il6_;                  ///< bus slot of the IL-6 output
 };
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -129,7 +128,6 @@ std::shared_ptr<const ModuleSpec> make_spec() {
       "recovered mHLA-DR; 6-month median of septic-shock survivors (Zorio 2017, Ann Intensive Care)"));
   p.push_back(positive("D_H", 0.06, "D", "damage halving the mHLA-DR set point;" + chosen));
   p.push_back(positive("k_H", 0.07043, "1/h", "mHLA-DR fall rate (towards a lower set point);" + cal));
-  p.push_back(real("E_H", 0.0, "1", "[A] direct drug effect on mHLA-DR (no evidence: 0)"));
   p.push_back(
       real("D_H_age_effect", 0.0, "1/decade",
            "[A] age link to immunoparalysis: D_H x exp(-D_H_age_effect (age_y - 60)/10); 0 = off. "
@@ -160,32 +158,6 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                           "mHLA-DR recovery rate (rising towards its set point; k_H when falling);" + cal));
   p.push_back(nonnegative("a_10N", 175.4, "pg/mL/h",
                           "IL-10 production gain per f(N*) (monocyte IL-10 with activation);" + cal));
-  p.push_back(fraction("w_act", 1.0,
-                       "[A] drug-effect pathway weight on phagocyte activation (1 = inhibited by I, "
-                       "0 = not); with w_prod: activation only (1, 0), production only (0, 1), both "
-                       "(1, 1)"));
-  p.push_back(fraction("w_prod", 1.0,
-                       "[A] drug-effect pathway weight on IL-6 and TNF-a production per activated "
-                       "phagocyte (docs/model.md)"));
-  p.push_back(fraction("E_P", 0.0,
-                       "[A] harm: fraction of I by which the drug slows pathogen killing by "
-                       "phagocytes (no human data: 0)"));
-  p.push_back(fraction("E_D", 0.0,
-                       "[A] benefit: fraction of I by which the drug lowers damage production "
-                       "(tissue protection; no human data: 0)"));
-  p.push_back(fraction("I_max", 0.4,
-                       "[A] maximal esketamine inhibition, no human estimate: prior mean 0.4 (95% "
-                       "0.1-0.7); 0 = null; optimistic case 0.5 (docs/model.md)"));
-  p.push_back(
-      positive("IC50", 150.0, "ng/mL",
-               "[A] esketamine concentration for half of I_max: median of the in-vivo prior component (~100 "
-               "ng/mL anti-inflammatory level, Lewis 2001, Anesth Analg); in vitro >= 12,000 (Kawasaki 2001, "
-               "Can J Anaesth); optimistic case 100 (docs/model.md)"));
-  p.push_back(positive("g", 1.0, "1", "[A] Hill coefficient of the inhibition; sweep 0.5-3"));
-  p.push_back(
-      fraction("propofol_Imax", 0.0,
-               "[A] propofol inhibition of phagocyte activation; off, no usable concentration-effect data"));
-  p.push_back(positive("propofol_EC50", 3.0, "mg/L", "[A] propofol concentration for half of propofol_Imax"));
   add_reynolds_random_effects(*spec);
   p.push_back(
       nonnegative("omega2_a_6", 2.711, "1", "residual IIV of a_6 towards an IL-6 ln-SD of 1.5-1.9;" + cal));
@@ -219,7 +191,6 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"hla_dr_abc", "AB/C", "monocyte HLA-DR, antibodies bound per cell"},
                        {"cd4_per_ul", "cells/uL", "CD4 T-cell count"},
                        {"sofa", "points", "SOFA score (rounded, 0-24)"},
-                       {"esketamine_inhibition", "1", "I_esk, fraction of activation/production inhibited"},
                        {"cum_hazard", "1", "cumulative death hazard since infection onset"},
                        {"sofa_acute", "points", "acute SOFA rise from damage, S_max D/(D + D_S), rounded"},
                        {"P", "1e6/cc", "pathogen"},
@@ -227,22 +198,17 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"D", "D-units", "tissue damage"},
                        {"CA", "CA-units", "slow anti-inflammatory mediators"}};
   spec->covariates = {"age_y"};
-  spec->inputs = {{"esketamine_ng_ml", "ng/mL", "esketamine plasma concentration (0 when not composed)", 0.0},
-                  {"propofol_mg_l", "mg/L", "propofol plasma concentration (0 when not composed)", 0.0}};
+  spec->inputs = immune_effect_signals();
+  for (auto& signal : spec->inputs) signal.default_value = 0.0;  // no effect module: no drug effect
   spec->outputs = {{"il6_pg_ml", "pg/mL", "plasma IL-6"}};
   spec->roles = {{"sofa", "sofa"}, {"acute_sofa", "sofa_acute"}, {"cumulative_hazard", "cum_hazard_state"}};
   spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates& cov,
                                 const ModuleContext& ctx) {
     auto q = [&](const char* n) { return param(*s, v, n); };
-    Readouts o{q("k_6"),   q("k_T"),           q("k_10"),          q("w_6"),
-               q("w_10"),  q("w_T"),           q("a_6"),           q("a_T"),
-               q("a_10"),  q("H_n"),           q("D_H"),           q("k_H"),
-               q("E_H"),   q("L_n"),           q("k_L"),           q("k_apo"),
-               q("D_L"),   q("SOFA_chronic"),  q("S_max"),         q("D_S"),
-               q("h0"),    q("beta"),          q("I_max"),         q("IC50"),
-               q("g"),     q("propofol_Imax"), q("propofol_EC50"), q("k_res"),
-               q("n_S"),   q("beta_P"),        q("k_H_up"),        q("a_10N"),
-               q("w_act"), q("w_prod"),        q("E_P"),           q("E_D")};
+    Readouts o{q("k_6"),   q("k_T"),  q("k_10"),         q("w_6"),    q("w_10"), q("w_T"), q("a_6"),
+               q("a_T"),   q("a_10"), q("H_n"),          q("D_H"),    q("k_H"),  q("L_n"), q("k_L"),
+               q("k_apo"), q("D_L"),  q("SOFA_chronic"), q("S_max"),  q("D_S"),  q("h0"),  q("beta"),
+               q("k_res"), q("n_S"),  q("beta_P"),       q("k_H_up"), q("a_10N")};
     o.D_H *= std::exp(-q("D_H_age_effect") * (cov.age_y - 60.0) / 10.0);
     return std::make_unique<SepsisImmune>(ReynoldsParams::from(*s, v), o, ctx);
   };
@@ -252,4 +218,13 @@ std::shared_ptr<const ModuleSpec> make_spec() {
 const bool registered = register_module(make_spec());
 
 }  // namespace
+
+std::vector<SignalInfo> immune_effect_signals() {
+  return {{"activation_inhibition", "1", "fraction of phagocyte activation inhibited by drugs"},
+          {"production_inhibition", "1",
+           "fraction of IL-6 and TNF-a production per activated phagocyte inhibited"},
+          {"killing_inhibition", "1", "fraction of pathogen killing by phagocytes lost (a harmful drug)"},
+          {"damage_protection", "1", "fraction of damage production prevented (a tissue-protective drug)"},
+          {"hla_dr_stimulation", "1", "relative rise of the mHLA-DR set point"}};
+}
 }  // namespace septrial

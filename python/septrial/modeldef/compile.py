@@ -163,13 +163,16 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     d.individual = _program(frame, individual, stores)
     for name, program in emitted.items():
         setattr(d, name, _program(frame, program))
-    d.linear = _is_linear(f, jac, x, [sym["t"], *(sym[i] for i in spec.inputs)])
+    d.linear = bool(x) and _is_linear(f, jac, x, [sym["t"], *(sym[i] for i in spec.inputs)])
     d.n_read_only = len(frame.constants)
     d.frame_init = [*frame.constants, *[0.0] * (frame.size - len(frame.constants))]
     d.parameter_slots = [frame.resolve(frame.slot(f"p:{p.name}")) for p in params]
     d.covariates = covariates
     d.covariate_slots = [frame.resolve(frame.slot(f"cov:{c}")) for c in covariates]
-    d.state_base = frame.resolve(frame.slot(f"s:{next(iter(spec.states))}"))
+    # an effect module has no states: an empty range at the first writable slot
+    d.state_base = (
+        frame.resolve(frame.slot(f"s:{next(iter(spec.states))}")) if spec.states else d.n_read_only
+    )
     d.input_base = (
         frame.resolve(frame.slot(f"in:{next(iter(spec.inputs))}")) if spec.inputs else d.state_base
     )

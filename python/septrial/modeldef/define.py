@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from septrial import _core
-from septrial.library import ModelInfo, _model_info, model_info
+from septrial.library import ModelInfo, forget_model_info, model_info
 from septrial.modeldef import native
 from septrial.modeldef.compile import compile_model
 from septrial.modeldef.load import load_definition
@@ -86,5 +86,5 @@ def define_model(
         native.compile_native(definition)
     _core.define_expression_model(definition, replace)
     _DEFINED[spec.name] = spec
-    _model_info.cache_clear()  # model_info() caches through _model_info
+    forget_model_info()
     return model_info(spec.name)

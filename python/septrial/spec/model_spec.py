@@ -88,13 +88,14 @@ class ModelDefinition(SpecModel):
     covariates: dict[Name, Expression] = {}
     """Covariate relations by parameter, e.g. ``{"V": "V * (weight_kg / 70)"}``: the parameter
     name on the right is its typical value (after variability)."""
-    states: dict[Name, Expression] = Field(min_length=1)
-    """Initial value of each state: a number or an expression of parameters and covariates."""
+    states: dict[Name, Expression] = {}
+    """Initial value of each state: a number or an expression of parameters and covariates; none
+    for an effect module, whose outputs are expressions of its inputs."""
     doses: dict[Name, Name] = {}
     """The state a drug's doses (mg, mg/h) enter, e.g. ``{"drugx": "A1"}`` (at most one drug)."""
     definitions: dict[Name, Expression] = {}
     """Algebraic quantities, in any order (sorted by dependency; cycles are errors)."""
-    equations: dict[Name, Expression]
+    equations: dict[Name, Expression] = {}
     """d/dt of each state."""
     observables: dict[Name, Expression | ObservableDef] = {}
     """Observable values by name (with unit: ``{"expr": ..., "unit": ...}``)."""
@@ -140,6 +141,11 @@ class ModelDefinition(SpecModel):
                 raise ValueError(f"parameters.{name}.iiv: adds parameter {extra!r}, which exists")
 
     def _check_structure(self) -> None:
+        if not self.states and not self.outputs:
+            raise ValueError(
+                "states: required unless the model computes outputs from its inputs "
+                "(an effect module)"
+            )
         for name in self.covariates:
             if name not in self.parameters:
                 raise ValueError(

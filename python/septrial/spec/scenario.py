@@ -23,6 +23,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from septrial import _core
 from septrial.io import write_text_atomic
 from septrial.library import ModelInfo, model_info, models
+from septrial.modeldef.files import define_model_file, is_model_file
 from septrial.protocol import protocol_findings
 from septrial.resources import available, bundled_path
 from septrial.screening.criteria import Criterion
@@ -105,8 +106,8 @@ class Scenario(SpecModel):
     registry: RegistryRecord = RegistryRecord()
     """The trial's registry record."""
     model: ModelChoice
-    """Model name (``septrial.models()``), or library modules composed at run time
-    (``{"compose": [...]}``)."""
+    """Model name (``septrial.models()``), a model specification file (``.toml``/``.json``,
+    relative to the scenario), or modules composed at run time (``{"compose": [...]}``)."""
     population: str
     """Bundled population name, or a path relative to the scenario's folder."""
     population_overrides: dict[str, Any] = {}
@@ -223,7 +224,9 @@ class Scenario(SpecModel):
     def model_name(self) -> str:
         """The registered model's name (a composition is registered on first use)."""
         if isinstance(self.model, Composition):
-            return self.model.register()
+            return self.model.register(folder=self._folder)
+        if is_model_file(self.model):
+            return define_model_file(self.model, self._folder, "$.model")
         return self.model
 
     @property
@@ -233,7 +236,11 @@ class Scenario(SpecModel):
     def check_model(self) -> None:
         """Every name the scenario uses exists in its model: parameters (and their ranges),
         drugs, observables."""
-        if isinstance(self.model, str) and self.model not in models():
+        if (
+            isinstance(self.model, str)
+            and not is_model_file(self.model)
+            and self.model not in models()
+        ):
             fail("$.model", "unknown model", self.model, models())
         info = self.model_info
         for name, value in self.params.items():
