@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""The full default patient (``sepsis_esketamine``: esketamine PK + immune module) in septrial and
-in libroadrunner, which runs the SBML that ``septrial.export_sbml`` writes from the patient's
-specification twin (``benchmarks/models/esketamine_otto2021.toml`` merged with
-``sepsis_immune.toml``): same per-patient parameters, tolerances (rtol 1e-6, atol 1e-9), dose and
-output grid, timed in one run; agreement is checked, so the timed work is the same computation.
+"""The full default patient (``sepsis_esketamine``: esketamine PK, drug effect, immune module) in
+septrial and in libroadrunner, which runs the SBML that ``septrial.export_sbml`` writes from the
+patient's specification twin (``benchmarks/models/esketamine_otto2021.toml``,
+``drug_effect_emax.toml`` and ``sepsis_immune.toml`` merged): same per-patient parameters,
+tolerances (rtol 1e-6, atol 1e-9), dose and output grid, timed in one run; agreement is checked,
+so the timed work is the same computation.
 
     python benchmarks/bench_patient.py           # -> its section of docs/benchmarks.md
     python benchmarks/bench_patient.py --quick   # seconds; -> benchmarks/results/*_quick.*
@@ -172,9 +173,12 @@ def run_roadrunner(sbml: str, p, n: int, settings: dict):
 def bench(n_s: int, n_r: int, repeats: int, seed: int, log) -> dict[str, Any]:
     p = patients(max(n_s, n_r), seed)
     flat = merge_specifications(
-        [MODELS / "esketamine_otto2021.toml", MODELS / "sepsis_immune.toml"],
+        [
+            MODELS / f"{m}.toml"
+            for m in ("esketamine_otto2021", "drug_effect_emax", "sepsis_immune")
+        ],
         "sepsis_esketamine_flat",
-        "the default patient's PK and immune module as one specification",
+        "the default patient's PK, drug effect and immune module as one specification",
     )
     t0 = time.perf_counter()
     sbml = septrial.export_sbml(flat)
@@ -245,13 +249,14 @@ def render(result: dict[str, Any]) -> str:
         "Written by `python benchmarks/bench_patient.py"
         + (" --quick" if result["quick"] else "")
         + "`; do not edit by hand. The default patient `sepsis_esketamine` (esketamine PK + "
-        "propofol PK + immune module, 20 states) in septrial; in libroadrunner the SBML that "
-        "`septrial.export_sbml` writes from its specification twin (Otto 2021 PK and "
-        "`benchmarks/models/sepsis_immune.toml` merged into one model, 16 states: propofol, "
-        "never dosed here and without immune effect by default, is left out, which spares "
-        "libroadrunner four states). Per patient: log-normal PK (Otto 2021 IIV covariance) and "
-        "the eleven immune parameters with the compiled model's variances around the septic "
-        f"case (k_pg 0.6); {BOLUS_MG:g} mg bolus + {RATE_MG_H:g} mg/h for {STOP_H:g} h (70 kg), "
+        "propofol PK + drug effect + immune module, 20 states) in septrial; in libroadrunner the "
+        "SBML that `septrial.export_sbml` writes from its specification twin (Otto 2021 PK, "
+        "`benchmarks/models/drug_effect_emax.toml` and `sepsis_immune.toml` merged into one "
+        "model, 16 states: propofol, never dosed here and without immune effect by default, is "
+        "left out, which spares libroadrunner four states). Per patient: log-normal PK (Otto "
+        "2021 IIV covariance) and the eleven immune parameters with the compiled model's "
+        f"variances around the septic case (k_pg 0.6); {BOLUS_MG:g} mg bolus + {RATE_MG_H:g} "
+        f"mg/h for {STOP_H:g} h (70 kg), "
         f"hourly outputs 0-{END_H:g} h; rtol {bp.RTOL:g}, atol {bp.ATOL:g}. libroadrunner runs in "
         "expert use (one instance, selections set once, per patient "
         "`setGlobalParameterValues` by precomputed indices then `reset()` (which re-evaluates "

@@ -1,7 +1,8 @@
-"""The default patient as data: ``benchmarks/models/sepsis_immune.toml`` (the immune module as a
-specification) composed with the PK of ``sepsis_esketamine`` reproduces the compiled model; the
-merged specification (PK + immune, one flat model) does too, and so does libroadrunner running
-its SBML export. The expected values are the compiled model's own trajectories."""
+"""The default patient as data: ``benchmarks/models/sepsis_immune.toml`` (the immune module) and
+``drug_effect_emax.toml`` (its drug-effect module) as specifications, composed with the PK of
+``sepsis_esketamine``, reproduce the compiled model; the merged specification (PK + effect +
+immune, one flat model) does too, and so does libroadrunner running its SBML export. The expected
+values are the compiled model's own trajectories."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from septrial.modeldef.merge import merge_specifications
 
 MODELS = Path(__file__).resolve().parents[1] / "benchmarks" / "models"
 IMMUNE = MODELS / "sepsis_immune.toml"
+EFFECT = MODELS / "drug_effect_emax.toml"
 OTTO = MODELS / "esketamine_otto2021.toml"
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 OUTPUTS = (
@@ -72,16 +74,24 @@ def immune_spec() -> str:
 
 
 @pytest.fixture(scope="module")
+def effect_spec() -> str:
+    name = "drug_effect_emax_spec"
+    return septrial.define_model(EFFECT, replace=name in septrial.models()).name
+
+
+@pytest.fixture(scope="module")
 def merged():
-    return merge_specifications([OTTO, IMMUNE], "sepsis_esketamine_flat")
+    return merge_specifications([OTTO, EFFECT, IMMUNE], "sepsis_esketamine_flat")
 
 
 @pytest.mark.parametrize("method", ["dopri5", "rosenbrock4"])
 @pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("effect", ["compiled", "specification"])
 def test_immune_specification_composed_with_the_pk_reproduces_the_patient(
-    immune_spec: str, case: str, method: str
+    immune_spec: str, effect_spec: str, effect: str, case: str, method: str
 ) -> None:
-    ours = septrial.compose(["esketamine_otto2021", "propofol_eleveld2018", immune_spec]).name
+    drug = "drug_effect_emax" if effect == "compiled" else effect_spec
+    ours = septrial.compose(["esketamine_otto2021", "propofol_eleveld2018", drug, immune_spec]).name
     kw = {
         "doses": DOSES,
         "times_h": GRID,
