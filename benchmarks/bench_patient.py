@@ -267,7 +267,13 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"- Machine: {m['cpu']}, {m['usable_cpus']} usable CPUs; date {m['date_utc']}; median of "
         f"{result['repeats']} repeats after a warm-up; export of the SBML took "
-        f"{result['export_seconds']:.2f} s ({result['sbml_bytes'] / 1e3:.0f} kB)",
+        f"{result['export_seconds']:.2f} s ({result['sbml_bytes'] / 1e3:.0f} kB)"
+        + (
+            f"; 1-min load average {m['load_average_1_5_15min'][0]:.2f} at start (a shared "
+            "machine; the repeats of all tools are interleaved)"
+            if m.get("load_average_1_5_15min")
+            else ""
+        ),
         "",
         "| tool | solver | threads | patients | patients/s | septrial ÷ tool | agreement with "
         "septrial | steps / patient |",
