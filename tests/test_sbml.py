@@ -308,6 +308,69 @@ def test_hand_written_reactions_match_the_closed_form_and_scipy() -> None:
     np.testing.assert_allclose(res["total"], 20.0, rtol=1e-8)  # 2 A + B + C in amounts
 
 
+def test_reserved_ids_are_renamed_and_chains_of_initial_assignments_refused() -> None:
+    # `t`, `exp` and `weight_kg` mean time, a function and a covariate in a specification
+    text = (
+        HAND.replace('id="x"', 'id="t"')
+        .replace('variable="x"', 'variable="t"')
+        .replace("<ci>x</ci>", "<ci>t</ci>")
+        .replace('id="Vmax"', 'id="weight_kg"')
+        .replace("<ci>Vmax</ci>", "<ci>weight_kg</ci>")
+        .replace('id="half_life"', 'id="exp"')
+        .replace("<ci>half_life</ci>", "<ci>exp</ci>")
+    )
+    spec = read_sbml(text)
+    assert {"t_sbml", "exp_sbml", "weight_kg_sbml"} <= set(spec["parameters"]) | set(spec["states"])
+    septrial.import_sbml(text, name="sbml_renamed", replace=True)
+    t = np.linspace(0, 24, 49)
+    a = septrial.simulate(model="sbml_renamed", times_h=t, **TIGHT)
+    septrial.import_sbml(HAND, name="sbml_hand", replace=True)
+    b = septrial.simulate(model="sbml_hand", times_h=t, **TIGHT)
+    _same(b.rename(columns={"x": "t_sbml"}), a, ("A", "B", "C", "total", "t_sbml"))
+    chain = HAND.replace(
+        "</listOfInitialAssignments>",
+        '<initialAssignment symbol="Vmax"><math xmlns="http://www.w3.org/1998/Math/MathML">'
+        "<apply><times/><cn>2</cn><ci>k1</ci></apply></math></initialAssignment>"
+        "</listOfInitialAssignments>",
+    )
+    with pytest.raises(ValueError, match=r"^initialAssignment for 'Vmax': reads 'k1'"):
+        read_sbml(chain)
+
+
+def _roadrunner_test_files() -> list[Path]:
+    roadrunner = pytest.importorskip("roadrunner")
+    return sorted((Path(roadrunner.__file__).parent / "tests").rglob("*.xml"))
+
+
+def test_sbml_files_of_libroadrunner_import_or_are_refused_by_name() -> None:
+    """libroadrunner's own test models (Level 2 and 3, amounts and concentrations): each imports
+    and then agrees with libroadrunner, or is refused with a ValueError."""
+    import libsbml
+    import roadrunner
+
+    files = _roadrunner_test_files()
+    if not files:
+        pytest.skip("this libroadrunner ships no test models")
+    compared = 0
+    for path in files:
+        try:
+            septrial.import_sbml(path, name="sbml_rr_file", replace=True)
+        except ValueError:
+            continue
+        rr = roadrunner.RoadRunner(str(path))
+        rr.integrator.relative_tolerance = TIGHT["rtol"]
+        rr.integrator.absolute_tolerance = TIGHT["atol"]
+        model = libsbml.readSBMLFromFile(str(path)).getModel()
+        ids = list(rr.model.getFloatingSpeciesIds())
+        amount = {i: model.getSpecies(i).getHasOnlySubstanceUnits() for i in ids}
+        rr.timeCourseSelections = ["time", *(i if amount[i] else f"[{i}]" for i in ids)]
+        theirs = np.asarray(rr.simulate(0, 10, 21))
+        ours = septrial.simulate(model="sbml_rr_file", times_h=np.linspace(0, 10, 21), **TIGHT)
+        _same(ours, {i: theirs[:, j + 1] for j, i in enumerate(ids)}, ids, tol=1e-7)
+        compared += 1
+    assert compared >= 1
+
+
 # ---- what the ODE subset leaves out ----
 
 

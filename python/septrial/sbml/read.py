@@ -43,12 +43,16 @@ def _document(source: str | Path) -> libsbml.SBMLDocument:
             )
     if doc.getModel() is None:
         raise ValueError("sbml: the document holds no model")
-    for i in range(doc.getNumPlugins()):
-        package = doc.getPlugin(i).getPackageName()
-        # libSBML represents L3V2 core math as an internal "package": not one the file asks for
-        if package != "l3v2extendedmath" and doc.getPackageRequired(package):
+    # Level 3 packages the file declares and marks as required change the meaning of the model
+    # (Level 2 has none; libSBML attaches plugins such as layout to any document)
+    namespaces = doc.getNamespaces() if doc.getLevel() >= 3 else None
+    for i in range(namespaces.getLength() if namespaces is not None else 0):
+        uri = namespaces.getURI(i)
+        if "/level3/" not in uri or "/core" in uri:
+            continue
+        if doc.getPackageRequired(uri):
             raise ValueError(
-                f"sbml: package {package!r} is required by the file; only SBML core is supported"
+                f"sbml: package {uri!r} is required by the file; only SBML core is supported"
             )
     return doc
 
@@ -224,6 +228,11 @@ def read_sbml(source: str | Path, name: str | None = None) -> dict[str, Any]:
     _species(m, r, spec, individual, sizes)
     _reactions(m, r, spec)
     _observables(m, r, spec, signals)
+    if not spec["states"]:
+        raise ValueError(
+            f"sbml: model {m.getId()!r} has nothing to integrate (no species changed by "
+            "reactions or rate rules, and no rate rules)"
+        )
     return {k: v for k, v in spec.items() if v not in ({}, "")}
 
 
@@ -253,7 +262,7 @@ def _constant(
             lo, hi = float(info.get("lower", "-inf")), float(info.get("upper", "inf"))
             value = min(max(0.0, lo), hi)
     elif value is None:
-        raise ValueError(f"{where} {sid!r}: has no value and no initial assignment")
+        raise ValueError(f"{where}: has no value and no initial assignment")
     entry: dict[str, Any] = {"value": value, "unit": unit}
     for key in ("iiv", "lower", "upper"):
         if key in info:
@@ -267,7 +276,10 @@ def _initial(r: _Reader, sid: str, constants: set[str], fallback: str | None, wh
     if sid in r.initial:
         return r.relation(sid, constants)
     if fallback is None:
-        raise ValueError(f"{where} {sid!r}: has no initial value")
+        raise ValueError(
+            f"{where}: has no initial value (initialAmount, initialConcentration, value or "
+            "initialAssignment)"
+        )
     return fallback
 
 
@@ -285,7 +297,7 @@ def _compartments(m, r: _Reader, spec: dict, constants: set[str]) -> dict[str, b
         sized[cid] = c.isSetSize() or cid in r.initial
         if sized[cid]:
             size = c.getSize() if c.isSetSize() else None
-            _constant(r, spec, cid, size, _unit(m, c, {}), {}, constants, "compartment")
+            _constant(r, spec, cid, size, _unit(m, c, {}), {}, constants, f"compartment {cid!r}")
     return sized
 
 
