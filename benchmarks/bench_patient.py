@@ -33,12 +33,13 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import bench_peers as bp  # noqa: E402
+import doc_sections  # noqa: E402
 import models_sbml as ms  # noqa: E402
 
 import septrial  # noqa: E402
 from septrial.modeldef.merge import merge_specifications  # noqa: E402
 
-START, END = "<!-- patient-sbml:start -->", "<!-- patient-sbml:end -->"
+START, END = doc_sections.markers("patient-sbml")
 MODELS = HERE / "models"
 MODEL = "sepsis_esketamine"
 WEIGHT_KG = 70.0  # the reference patient: the exported covariate relations are the identity
@@ -344,11 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     bp.write_atomic(json_path, json.dumps(result, indent=2) + "\n")
     section = render(result)
     old = out.read_text(encoding="utf-8") if out.exists() else ""
-    if START in old and END in old:
-        text = old.split(START, 1)[0] + section + old.split(END, 1)[1].lstrip("\n")
-    else:
-        text = old.rstrip("\n") + ("\n\n" if old else "") + section
-    bp.write_atomic(out, text)
+    bp.write_atomic(out, doc_sections.replace(old, "patient-sbml", section))
     log(f"wrote {out}")
     worst = max(r["agreement"] for r in result["rows"])
     if worst >= bp.AGREEMENT_LIMIT:
