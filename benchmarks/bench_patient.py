@@ -53,6 +53,7 @@ OUTPUTS = (
     "tnf_pg_ml",
     "il10_pg_ml",
     "hla_dr_abc",
+    "hla_dr_pct",
     "cd4_per_ul",
     "cum_hazard",
     "P",
@@ -176,10 +177,10 @@ def bench(n_s: int, n_r: int, repeats: int, seed: int, log) -> dict[str, Any]:
     flat = merge_specifications(
         [
             MODELS / f"{m}.toml"
-            for m in ("esketamine_otto2021", "drug_effect_emax", "sepsis_immune")
+            for m in ("esketamine_otto2021", "drug_effect_emax", "sepsis_immune", "hla_dr_percent")
         ],
         "sepsis_esketamine_flat",
-        "the default patient's PK, drug effect and immune module as one specification",
+        "the default patient's PK, drug effect, immune and read-out modules as one specification",
     )
     t0 = time.perf_counter()
     sbml = septrial.export_sbml(flat)
@@ -250,10 +251,10 @@ def render(result: dict[str, Any]) -> str:
         "Written by `python benchmarks/bench_patient.py"
         + (" --quick" if result["quick"] else "")
         + "`; do not edit by hand. The default patient `sepsis_esketamine` (esketamine PK + "
-        "propofol PK + drug effect + immune module, 20 states) in septrial; in libroadrunner the "
-        "SBML that `septrial.export_sbml` writes from its specification twin (Otto 2021 PK, "
-        "`benchmarks/models/drug_effect_emax.toml` and `sepsis_immune.toml` merged into one "
-        "model, 16 states: propofol, never dosed here and without immune effect by default, is "
+        "propofol PK + drug effect + immune module + % HLA-DR read-out, 20 states) in septrial; "
+        "in libroadrunner the SBML that `septrial.export_sbml` writes from its specification "
+        "twin (Otto 2021 PK, `benchmarks/models/drug_effect_emax.toml`, `sepsis_immune.toml` "
+        "and `hla_dr_percent.toml` merged into one model, 16 states: propofol, never dosed here and without immune effect by default, is "
         "left out, which spares libroadrunner four states). Per patient: log-normal PK (Otto "
         "2021 IIV covariance) and the eleven immune parameters with the compiled model's "
         f"variances around the septic case (k_pg 0.6); {BOLUS_MG:g} mg bolus + {RATE_MG_H:g} "

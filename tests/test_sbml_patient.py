@@ -17,6 +17,7 @@ from septrial.modeldef.merge import merge_specifications
 MODELS = Path(__file__).resolve().parents[1] / "benchmarks" / "models"
 IMMUNE = MODELS / "sepsis_immune.toml"
 EFFECT = MODELS / "drug_effect_emax.toml"
+HLA_PCT = MODELS / "hla_dr_percent.toml"
 OTTO = MODELS / "esketamine_otto2021.toml"
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 OUTPUTS = (
@@ -25,6 +26,7 @@ OUTPUTS = (
     "tnf_pg_ml",
     "il10_pg_ml",
     "hla_dr_abc",
+    "hla_dr_pct",
     "cd4_per_ul",
     "sofa",
     "sofa_acute",
@@ -80,18 +82,30 @@ def effect_spec() -> str:
 
 
 @pytest.fixture(scope="module")
+def hla_spec() -> str:
+    name = "hla_dr_percent_spec"
+    return septrial.define_model(HLA_PCT, replace=name in septrial.models()).name
+
+
+@pytest.fixture(scope="module")
 def merged():
-    return merge_specifications([OTTO, EFFECT, IMMUNE], "sepsis_esketamine_flat")
+    return merge_specifications([OTTO, EFFECT, IMMUNE, HLA_PCT], "sepsis_esketamine_flat")
 
 
 @pytest.mark.parametrize("method", ["dopri5", "rosenbrock4"])
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("effect", ["compiled", "specification"])
+@pytest.mark.parametrize("modules", ["compiled", "specification"])
 def test_immune_specification_composed_with_the_pk_reproduces_the_patient(
-    immune_spec: str, effect_spec: str, effect: str, case: str, method: str
+    immune_spec: str, effect_spec: str, hla_spec: str, modules: str, case: str, method: str
 ) -> None:
-    drug = "drug_effect_emax" if effect == "compiled" else effect_spec
-    ours = septrial.compose(["esketamine_otto2021", "propofol_eleveld2018", drug, immune_spec]).name
+    """The immune specification with the compiled effect and read-out modules, or with their
+    specification twins."""
+    drug, hla = ("drug_effect_emax", "hla_dr_percent")
+    if modules == "specification":
+        drug, hla = effect_spec, hla_spec
+    ours = septrial.compose(
+        ["esketamine_otto2021", "propofol_eleveld2018", drug, immune_spec, hla]
+    ).name
     kw = {
         "doses": DOSES,
         "times_h": GRID,
