@@ -68,7 +68,9 @@ def define_model(
     if backend not in BACKENDS:
         raise ValueError(f"backend: unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     if backend == "native" and not native.available():
-        raise ValueError("backend: 'native' needs llvmlite, which failed to import (pip install llvmlite)")
+        raise ValueError(
+            "backend: 'native' needs llvmlite, which failed to import (pip install llvmlite)"
+        )
     if isinstance(spec_or_path, ModelDefinition):
         spec = spec_or_path
     else:
