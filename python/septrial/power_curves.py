@@ -642,6 +642,14 @@ def _assurance_mc(
     params = real_map("params", params, arrays=False)
     for name in spec.parameters:  # names checked against the model before any simulation
         sc.model_info.resolve(name, "prior")
+    if spec.p_null:
+        try:
+            sc.model_info.resolve("I_max")
+        except ValueError:
+            raise ValueError(
+                f"prior.p_null: the point mass on no effect sets I_max = 0, which model "
+                f"{sc.model_info.name!r} does not have; allowed: 0"
+            ) from None
     sampler = prior_sampler(spec)
     _check_memory(sc, "fresh", n_list, None, None, None, 1)
     rej = run_fresh(
