@@ -26,7 +26,7 @@ from septrial.spec.base import validate_spec
 from septrial.spec.design import BetaPrior, LogNormalPrior, MixturePrior, Prior
 from septrial.stats.priors import Mixture
 
-#: The prior of shared/science/validation-targets.md section 4 (as in the bundled scenario).
+#: The drug-effect prior of docs/model.md (as in the bundled scenario).
 IN_VIVO = {"dist": "lognormal", "median": 150, "interval95": [50, 500]}
 IN_VITRO = {"dist": "lognormal", "median": 15000, "interval95": [10000, 25000]}
 IC50_MIXTURE = {
