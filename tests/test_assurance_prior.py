@@ -274,3 +274,15 @@ def test_prior_spec_round_trips(scenario):
     again = validate_spec(Prior, prior.to_dict())
     assert again == prior
     assert again.to_dict()["IC50"]["components"][1]["label"] == "in vitro"
+
+
+def test_a_point_mass_on_no_effect_needs_a_model_with_i_max(quick):
+    """p_null sets I_max = 0; a composition whose effect module names its parameters otherwise
+    is refused before any simulation, naming p_null."""
+    data = quick.scenario.to_dict()
+    data["model"] = {"compose": ["esketamine_otto2021", "propofol_eleveld2018", "sepsis_immune"]}
+    data["uncertainty"], data["params"] = {}, {}
+    no_effect = septrial.Scenario.from_dict(data)
+    prior = {"p_null": 0.5, "k_6": {"dist": "lognormal", "median": 0.66, "interval95": [0.5, 0.9]}}
+    with pytest.raises(ValueError, match=r"prior\.p_null: the point mass on no effect sets I_max"):
+        assurance(no_effect, [4], 4, prior=prior)
