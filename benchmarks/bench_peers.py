@@ -1024,7 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
 
     write_atomic(json_path, json.dumps(result, indent=2) + "\n")
     report = render_markdown(result)
-    # Keep the sections that bench_trial.py and bench_model_definitions.py maintain.
+    # Keep the sections that the other scripts maintain (doc_sections.SECTIONS).
     report = doc_sections.carry(out.read_text(encoding="utf-8") if out.exists() else "", report)
     write_atomic(out, report)
     log(f"wrote {out} and {json_path}")

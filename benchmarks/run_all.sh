@@ -8,3 +8,4 @@ python benchmarks/bench_peers.py "$@"
 python benchmarks/bench_trial.py --methods rosenbrock4,hybrid --update-docs
 python benchmarks/bench_model_definitions.py --backend both --update-docs \
   --out benchmarks/results/bench_model_definitions.json
+python benchmarks/bench_patient.py

@@ -33,6 +33,8 @@ _EXPORTS = {
     "module_names": "septrial.composition",
     "module_signals": "septrial.composition",
     "define_model": "septrial.modeldef",
+    "export_sbml": "septrial.sbml",
+    "import_sbml": "septrial.sbml",
 }
 _SUBMODULES = {
     "stats",
@@ -45,6 +47,7 @@ _SUBMODULES = {
     "cohort",
     "spec",
     "study",
+    "sbml",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
