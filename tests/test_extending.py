@@ -18,6 +18,8 @@ import septrial
 from septrial.covariate_samplers import sample_covariates
 from septrial.screening import Criterion
 from septrial.study import Study
+from septrial.user_endpoints import endpoint_values, trajectory_table
+from septrial.user_functions import UserEndpoint
 
 ARMS = ("control", "esketamine")
 
@@ -133,13 +135,28 @@ def test_trajectories_are_those_behind_the_endpoints_and_user_endpoints_read_the
     # the engine's endpoints and the analysis are unchanged by a user endpoint
     pd.testing.assert_frame_equal(plain.patients, tr.patients.drop(columns="il6_48h_traj"))
     traj = septrial.trajectories(tr, times_h=[0, 24, 48, 72], observables=["il6_pg_ml"])
-    assert list(traj.columns) == ["patient", "arm", "withdrawn", "solver_ok", "time_h", "il6_pg_ml"]
+    head = ["patient", "arm", "withdrawn", "solver_ok", "death_rel_h", "time_h", "il6_pg_ml"]
+    assert list(traj.columns) == head
     assert len(traj) == 4 * len(tr.patients)
     at48 = traj[traj.time_h == 48].set_index("patient")["il6_pg_ml"]
     got = tr.patients.set_index("patient")["il6_48h_traj"]
     np.testing.assert_allclose(got.to_numpy(), at48.loc[got.index].to_numpy(), rtol=1e-9)
     again = septrial.trajectories(tr, times_h=[0, 24, 48, 72], observables=["il6_pg_ml"])
     pd.testing.assert_frame_equal(traj, again)
+
+
+def test_observables_after_death_are_missing_in_trajectories_and_user_endpoints():
+    grid = np.array([0.0, 24.0, 48.0])
+    traj = np.arange(12.0).reshape(2, 3, 2)  # 2 patients x 3 times x 2 observables
+    death = np.array([30.0, np.inf])
+    ep = UserEndpoint("last", lambda t: float(t["b"].iloc[-1]), (0.0, 24.0, 48.0))
+    got = endpoint_values([ep], traj, ["a", "b"], grid, np.array([7, 8]), np.zeros(2, bool), death)
+    assert np.isnan(got["last"][0]) and got["last"][1] == traj[1, 2, 1]
+    meta = pd.DataFrame({"patient": [7, 8], "death_rel_h": death})
+    long = trajectory_table(traj, ["a", "b"], grid, meta)
+    dead = long["time_h"] > long["death_rel_h"]
+    assert dead.sum() == 1 and long.loc[dead, ["a", "b"]].isna().all(axis=None)
+    assert long.loc[~dead, ["a", "b"]].notna().all(axis=None)
 
 
 def test_a_bad_user_endpoint_is_refused_naming_it(sc):

@@ -96,7 +96,13 @@ def treat(
         skip = withdrawn | ~out["solver_ok"].to_numpy() | ~np.asarray(status_u["ok"], dtype=bool)
         patients = out["patient"].to_numpy()
         for name, v in endpoint_values(
-            user, traj_u, list(engine.observables), grid_u, patients, skip
+            user,
+            traj_u,
+            list(engine.observables),
+            grid_u,
+            patients,
+            skip,
+            out["death_rel_h"].to_numpy(dtype=float),
         ).items():
             out[name] = v
     if grid_h is not None:

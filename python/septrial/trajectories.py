@@ -44,11 +44,14 @@ def trajectories(
     """Observables of a trial's randomised patients on ``times_h`` (hours after randomisation).
 
     Returns a long table, one row per patient and time: ``patient``, ``arm``, ``withdrawn``,
-    ``solver_ok``, ``time_h`` and one column per observable (``il6_pg_ml``, ``hla_dr_abc``,
+    ``solver_ok``, ``death_rel_h`` (hours from randomisation to death, inf: survived the
+    follow-up), ``time_h`` and one column per observable (``il6_pg_ml``, ``hla_dr_abc``,
     ``esketamine_ng_ml``, ...; ``observables`` keeps some). ``patients`` (values of the
     ``patient`` column of ``result.patients``) keeps some patients. Deterministic: the patients
     are re-enrolled and followed with the trial's seed, trial index and parameters, so the
-    trajectories are those of the endpoints in ``result.patients`` (NaN after death).
+    trajectories are those behind the endpoints in ``result.patients``. Observables after death
+    are NaN (as the engine's endpoints are missing then); a withdrawn patient's course is
+    simulated as if followed (withdrawal only removes the endpoints).
 
     >>> tr = septrial.run_trial("nct04843982", n_per_arm=20, seed=1)
     >>> traj = septrial.trajectories(tr, times_h=range(0, 73, 2))
@@ -89,7 +92,8 @@ def trajectories(
             overrides=result.params,
             grid_h=grid,
         )
-        meta = out[["patient", "arm", "withdrawn", "solver_ok"]]
+        meta = out[["patient", "arm", "withdrawn", "solver_ok", "death_rel_h"]]
         long = trajectory_table(out.attrs["trajectories"], list(names), grid, meta)
         parts.append(long[[*meta.columns, "time_h", *keep]])
-    return pd.concat(parts, ignore_index=True).sort_values(["patient", "time_h"], kind="stable")
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["patient", "time_h"], kind="stable").reset_index(drop=True)

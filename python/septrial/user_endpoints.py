@@ -43,16 +43,22 @@ def endpoint_values(
     grid_h: np.ndarray,
     patients: np.ndarray,
     skip: np.ndarray,
+    death_h: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Each endpoint's value per patient (``trajectories``: patients x grid x observables on
-    ``grid_h``); NaN where ``skip`` (withdrawn, failed solve) without calling the function."""
+    ``grid_h``); NaN where ``skip`` (withdrawn, failed solve) without calling the function.
+    Observables after the patient's death (``death_h`` after randomisation) are NaN, as the
+    engine's endpoints are missing after death."""
     out = {}
     for e in endpoints:
-        cols = np.searchsorted(grid_h, np.asarray(e.times_h, dtype=float))
+        times = np.asarray(e.times_h, dtype=float)
+        cols = np.searchsorted(grid_h, times)
         values = np.full(len(patients), np.nan)
         for i in np.flatnonzero(~skip):
-            frame = pd.DataFrame(trajectories[i, cols, :], columns=list(observables))
-            frame.insert(0, "time_h", np.asarray(e.times_h, dtype=float))
+            block = trajectories[i, cols, :].copy()
+            block[times > death_h[i], :] = np.nan
+            frame = pd.DataFrame(block, columns=list(observables))
+            frame.insert(0, "time_h", times)
             values[i] = _value(e, frame, int(patients[i]))
         out[e.name] = values
     return out
@@ -62,9 +68,11 @@ def trajectory_table(
     trajectories: np.ndarray, observables: Sequence[str], grid_h: np.ndarray, meta: pd.DataFrame
 ) -> pd.DataFrame:
     """Long table: one row per patient and time, the columns of ``meta`` (one row per patient)
-    first, then ``time_h`` and the observables."""
+    first, then ``time_h`` and the observables; observables after ``meta["death_rel_h"]`` are
+    NaN."""
     n, g = trajectories.shape[0], len(grid_h)
     table = meta.loc[meta.index.repeat(g)].reset_index(drop=True)
     table["time_h"] = np.tile(np.asarray(grid_h, dtype=float), n)
     values = pd.DataFrame(trajectories.reshape(n * g, -1), columns=list(observables))
+    values[(table["time_h"] > table["death_rel_h"]).to_numpy()] = np.nan
     return pd.concat([table, values], axis=1)
