@@ -102,6 +102,23 @@ def test_criteria_can_use_a_sampled_covariate(sc):
     tr = septrial.run_trial(high, n_per_arm=6, seed=1)
     assert len(tr.patients) == 12
     assert not [f for f in high.lint() if "crp_mg_l" in f.message]  # known to the lint
+    assert (tr.patients["crp_mg_l"] > 100).all()  # and in the per-patient table
+
+
+def test_an_analysis_can_adjust_for_a_sampled_covariate_in_a_power_curve(sc):
+    def crp_adjusted(df):
+        x = sm.add_constant(
+            np.column_stack([(df.arm == ARMS[1]).astype(float), np.log(df.crp_mg_l)])
+        )
+        fit = sm.OLS(df.sofa_change_72h.to_numpy(), x, missing="drop").fit()
+        return float(fit.params[1]), float(fit.pvalues[1])
+
+    user = sc.with_covariates(crp_mg_l=crp).with_analysis("sofa_by_crp", crp_adjusted)
+    kw = {"n_per_arm": [6], "n_trials": 4, "seed": 3, "method": "pool", "pool_per_arm": 8}
+    a = septrial.power_curve(user, analyses=["sofa_by_crp"], n_pools=1, **kw).table
+    b = septrial.power_curve(user, analyses=["sofa_by_crp"], n_pools=1, **kw).table
+    pd.testing.assert_frame_equal(a, b)
+    assert a["test"].str.endswith(".crp_adjusted").all()
 
 
 @pytest.mark.parametrize(
@@ -131,8 +148,8 @@ def test_with_covariates_refuses_bad_arguments(sc):
 
 def test_trajectories_are_those_behind_the_endpoints_and_user_endpoints_read_them(sc):
     with_ep = sc.with_endpoint("il6_48h_traj", il6_at_48h, times_h=[0, 24, 48])
-    tr = septrial.run_trial(with_ep, n_per_arm=8, seed=3)
-    plain = septrial.run_trial(sc, n_per_arm=8, seed=3)
+    tr = septrial.run_trial(with_ep.with_covariates(weight_kg=heavier), n_per_arm=8, seed=3)
+    plain = septrial.run_trial(sc.with_covariates(weight_kg=heavier), n_per_arm=8, seed=3)
     # the engine's endpoints and the analysis are unchanged by a user endpoint
     pd.testing.assert_frame_equal(plain.patients, tr.patients.drop(columns="il6_48h_traj"))
     traj = septrial.trajectories(tr, times_h=[0, 24, 48, 72], observables=["il6_pg_ml"])

@@ -87,6 +87,8 @@ def treat(
         sc.withdrawal_rate
     )
     out["withdrawn"] = withdrawn
+    for sampler in sc.extensions.samplers:  # Python covariates travel with the patient
+        out[sampler.name] = frame.table[sampler.name].to_numpy()
     endpoint_cols = [c for c in engine.treat_columns if c not in ("t_rand_h", "followed_h")]
     out.loc[withdrawn | ~out["solver_ok"], endpoint_cols] = np.nan
     user = sc.extensions.endpoints

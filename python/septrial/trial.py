@@ -182,7 +182,8 @@ def run_trial(
         t.insert(2, "order", rows)
         parts.append(t)
     table = pd.concat(parts).sort_values("order").reset_index(drop=True)
-    baseline = frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
+    keep = [c for c in ("age_y", "sex", "weight_kg", "sofa", "t_icu_h") if c not in table]
+    baseline = frame.table[["patient", *keep]]
     table = table.merge(baseline, on="patient", how="left")
     n_admissions = int(frame.table["patient"].iloc[-1]) - first + 1
     analysis = analyse(table, sc, *names)
