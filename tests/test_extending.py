@@ -141,6 +141,8 @@ def test_with_covariates_refuses_bad_arguments(sc):
         sc.with_covariates(x=3)
     with pytest.raises(ValueError, match="already set"):
         sc.with_covariates(crp_mg_l=crp).with_covariates(crp_mg_l=crp)
+    with pytest.raises(ValueError, match="covariates.patient: a column the pipeline owns"):
+        sc.with_covariates(patient=crp)
 
 
 # ---------------------------------------------------------------- trajectories and endpoints
@@ -182,6 +184,8 @@ def test_a_bad_user_endpoint_is_refused_naming_it(sc):
         sc.with_endpoint("x", il6_at_48h, times_h=[24, 12])
     with pytest.raises(ValueError, match="already exists"):
         sc.with_endpoint("il6_72h", il6_at_48h, times_h=[72])
+    with pytest.raises(ValueError, match="already a column"):
+        sc.with_endpoint("withdrawn", il6_at_48h, times_h=[72])
     bad = sc.with_endpoint("text_ep", lambda traj: "high", times_h=[0])
     with pytest.raises(ValueError, match="endpoint 'text_ep' .*must return a number"):
         septrial.run_trial(bad, n_per_arm=2, seed=1)

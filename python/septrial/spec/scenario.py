@@ -51,6 +51,12 @@ from septrial.user_functions import CovariateSampler, Extensions, UserAnalysis, 
 
 __all__ = ["Scenario", "available_scenarios", "read_scenario"]
 
+#: Columns of the per-patient tables that the pipeline writes (user functions cannot take them).
+PATIENT_TABLE_COLUMNS = frozenset(
+    {"patient", "arm", "order", "solver_ok", "solver_reason", "withdrawn", "t_rand_h"}
+    | {"death_rel_h", "followed_h", "alive", "status", "attempts", "intubated", "ventilated"}
+)
+
 
 def available_scenarios() -> list[str]:
     """Names of the bundled scenarios."""
@@ -351,6 +357,8 @@ class Scenario(SpecModel):
         for name, fn in samplers.items():
             if name in known:
                 raise ValueError(f"covariates.{name}: a sampler of that name is already set")
+            if name in PATIENT_TABLE_COLUMNS:
+                raise ValueError(f"covariates.{name}: a column the pipeline owns; choose another")
             added.append(CovariateSampler(name, fn))
         ext = self._extensions
         ext = Extensions(ext.samplers + tuple(added), ext.endpoints, ext.analyses)
@@ -371,6 +379,8 @@ class Scenario(SpecModel):
         taken = set(self.endpoint_names) | {e.name for e in self._extensions.endpoints}
         if name in taken:
             raise ValueError(f"name: endpoint {name!r} already exists")
+        if name in PATIENT_TABLE_COLUMNS or name in {s.name for s in self._extensions.samplers}:
+            raise ValueError(f"name: {name!r} is already a column of the per-patient table")
         ext = self._extensions
         endpoint = UserEndpoint(name, fn, tuple(times_h))
         ext = Extensions(ext.samplers, ext.endpoints + (endpoint,), ext.analyses)
