@@ -298,6 +298,9 @@ def test_functions_that_cannot_reach_dask_workers_are_refused(sc):
         septrial.power_curve(user, n_per_arm=[5], n_trials=1, method="fresh", executor=Client())
     with pytest.raises(ValueError, match="cannot be sent to Dask workers"):
         septrial.run_trial(user, n_per_arm=3, executor=Client())
+    locked = Criterion(id="locked", kind="exclusion", text="never", rule=_Locked())
+    with pytest.raises(ValueError, match="executor: the criterion 'locked'"):
+        septrial.screen(sc.with_criteria(locked), n=100, executor=Client())
 
 
 def test_extensions_travel_with_the_scenario_and_its_checkpoint_key(sc):

@@ -312,7 +312,7 @@ def power_curve(
         seed, n_trials, pool_per_arm, n_pools, threads, scenario
     )
     plan = _plan(scenario, analyses)
-    check_portable(scenario.extensions, executor)
+    check_portable(scenario, executor)
     params = real_map("params", params, arrays=False)
     if pools is not None and method == "auto":
         method = "pool"
@@ -377,7 +377,7 @@ def power_grid(
         seed, n_trials, pool_per_arm, n_pools, threads, scenario
     )
     plan = _plan(scenario, analyses)
-    check_portable(scenario.extensions, executor)
+    check_portable(scenario, executor)
     keys = list(grid)
     cells = [
         {k: float(v) for k, v in zip(keys, values, strict=True)}

@@ -166,7 +166,7 @@ def run_trial(
     trial = whole("trial", trial, 0, MAX_TRIAL)
     threads = optional_whole("threads", threads, 1, MAX_THREADS)
     params = real_map("params", params, arrays=False)
-    check_portable(sc.extensions, executor)
+    check_portable(sc, executor)
     n_c, n_t = arm_sizes(sc, n_per_arm)
     check_fits("n_per_arm", arm_request(sc, n_per_arm), n_c + n_t, BYTES_PER_PATIENT, "patients")
     rows_of = trial_arms(sc, n_c, n_t, seed, trial)

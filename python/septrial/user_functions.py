@@ -142,12 +142,17 @@ def _dumps(obj: Any) -> bytes:
     return cloudpickle.dumps(obj)
 
 
-def check_portable(extensions: Extensions, executor: Any, field: str = "executor") -> None:
-    """On a Dask client every user function must serialise (Dask sends them with cloudpickle);
-    a clear ``ValueError`` naming the function otherwise. Nothing to check locally."""
-    if executor is None or not extensions:
+def check_portable(scenario: Any, executor: Any, field: str = "executor") -> None:
+    """On a Dask client every Python function of the scenario (its extensions and its callable
+    criteria) must serialise (Dask sends them with cloudpickle); a clear ``ValueError`` naming
+    the function otherwise. Nothing to check locally."""
+    if executor is None:
         return
-    for what, fn in extensions.functions():
+    functions = list(scenario.extensions.functions())
+    functions += [
+        (f"criterion {c.id!r}", c.rule) for c in scenario.extra_criteria if callable(c.rule)
+    ]
+    for what, fn in functions:
         try:
             _dumps(fn)
         except Exception as exc:  # any serialiser failure means "cannot travel"

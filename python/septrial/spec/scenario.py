@@ -332,7 +332,7 @@ class Scenario(SpecModel):
     def with_criteria(self, *criteria) -> Scenario:
         """Copy with extra criteria added from Python, e.g. a callable over the cohort table:
         ``Criterion(id="bmi_cap", kind="exclusion", text="BMI > 35", rule=lambda df: df.bmi > 35)``.
-        (Lambdas do not travel to Dask workers; use module-level functions there.)"""
+        With a Dask executor, a rule that cannot be serialised is refused, naming it."""
         for i, c in enumerate(criteria):
             if not isinstance(c, Criterion):
                 raise ValueError(f"criteria[{i}]: must be a septrial.screening.Criterion")
