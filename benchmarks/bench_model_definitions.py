@@ -3,6 +3,7 @@
     python benchmarks/bench_model_definitions.py              # 1000 patients, best of 3
     python benchmarks/bench_model_definitions.py --patients 5000 --repeats 5 --threads 2
     python benchmarks/bench_model_definitions.py --backend bytecode   # the interpreter only
+    python benchmarks/bench_model_definitions.py --backend both --update-docs  # docs/benchmarks.md
 
 Defines ``benchmarks/models/esketamine_otto2021.toml`` and ``reynolds2006.toml`` (the compiled
 models written as specifications), times their one-time compilation (sympy imported beforehand),
@@ -20,7 +21,11 @@ the measurement.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
+import os
+import platform
+import sys
 import time
 from pathlib import Path
 
@@ -36,6 +41,10 @@ from septrial.simulation import _regimen, _solver
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "benchmarks" / "models"
+sys.path.insert(0, str(REPO / "benchmarks"))
+import doc_sections  # noqa: E402
+
+SECTION = "model-definitions"
 
 
 def cases(n: int) -> list[dict]:
@@ -78,24 +87,9 @@ def work(model: str, case: dict, method: str, rtol: float, atol: float) -> tuple
     return steps, evals
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--patients", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--methods", default="dopri5,rosenbrock4,hybrid")
-    parser.add_argument("--rtol", type=float, default=1e-6)
-    parser.add_argument("--atol", type=float, default=1e-9)
-    parser.add_argument(
-        "--backend", default="auto", help="auto, native (llvmlite) or bytecode (interpreter)"
-    )
-    parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON")
-    args = parser.parse_args(argv)
-
+def run(args: argparse.Namespace, backend: str) -> list[dict]:
+    """Every case and method with one specification backend; prints a line per row."""
     rows = []
-    backend = args.backend
-    if backend == "auto":
-        backend = "native" if native.available() else "bytecode"
     print(
         f"{args.patients} patients, rtol {args.rtol}, atol {args.atol}, "
         f"{args.threads} thread(s), specification backend: {backend}"
@@ -106,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for case in cases(args.patients):
         start = time.perf_counter()
-        spec = septrial.define_model(case["file"], replace=True, backend=args.backend).name
+        spec = septrial.define_model(case["file"], replace=True, backend=backend).name
         compile_s = time.perf_counter() - start
         builtin = case["builtin"]
         for method in args.methods.split(","):
@@ -139,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 {
                     "model": builtin,
+                    "backend": backend,
                     "compile_s": compile_s,
                     "method": method,
                     "builtin_s": best[builtin],
@@ -155,11 +150,98 @@ def main(argv: list[str] | None = None) -> int:
                 f" {w[builtin][0]:5d}/{w[spec][0]:<5d} {w[builtin][1]:7d}/{w[spec][1]:<7d}"
             )
         print(f"{'':20} compilation of {spec}: {compile_s:.3f} s")
-    if args.out:
-        args.out.write_text(
-            json.dumps({"patients": args.patients, "backend": backend, "rows": rows}, indent=2)
-            + "\n"
+    return rows
+
+
+def render(result: dict) -> str:
+    """The docs/benchmarks.md section: ratio spec / built-in per model, method and backend."""
+    start, end = doc_sections.markers(SECTION)
+    backends = sorted({r["backend"] for r in result["rows"]})
+    lines = [
+        start,
+        "## Models as data: specifications against their compiled twins",
+        "",
+        "Written by `python benchmarks/bench_model_definitions.py --backend both --update-docs`; "
+        "do not edit by hand.",
+        "",
+        f"- {result['patients']} patients with their own parameters, rtol {result['rtol']}, "
+        f"atol {result['atol']}, {result['threads']} thread(s), best of {result['repeats']}; "
+        "the compiled model and its specification alternate, so load hits both alike.",
+        f"- Machine: {result['machine']}; {result['date']}; 1-min load average "
+        f"{result['load'][0]:.2f} at start, {result['load'][1]:.2f} at end.",
+        "- *ratio* = time of the specification ÷ time of the compiled C++ model (target ≤ 1.5); "
+        "*compile* = one-time compilation of the specification (target < 1 s); *max diff* = "
+        "largest difference relative to each output's peak.",
+        "",
+        "| model | method | compiled patients/s | "
+        + " | ".join(f"ratio ({b})" for b in backends)
+        + " | "
+        + " | ".join(f"compile s ({b})" for b in backends)
+        + " | max diff |",
+        "|---|---|---:|" + "---:|" * (2 * len(backends)) + "---:|",
+    ]
+    keys = dict.fromkeys((r["model"], r["method"]) for r in result["rows"])
+    for model, method in keys:
+        by = {
+            r["backend"]: r for r in result["rows"] if (r["model"], r["method"]) == (model, method)
+        }
+        first = next(iter(by.values()))
+        ratios = " | ".join(f"{by[b]['ratio']:.2f}" if b in by else "–" for b in backends)
+        compiles = " | ".join(f"{by[b]['compile_s']:.2f}" if b in by else "–" for b in backends)
+        diff = max(r["max_diff_of_peak"] for r in by.values())
+        lines.append(
+            f"| {model} | {method} | {result['patients'] / first['builtin_s']:,.0f} | "
+            f"{ratios} | {compiles} | {diff:.1e} |"
         )
+    lines += ["", end, ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--methods", default="dopri5,rosenbrock4,hybrid")
+    parser.add_argument("--rtol", type=float, default=1e-6)
+    parser.add_argument("--atol", type=float, default=1e-9)
+    parser.add_argument(
+        "--backend",
+        default="auto",
+        help="auto, native (llvmlite), bytecode (interpreter) or both (one run each)",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON")
+    parser.add_argument(
+        "--update-docs", action="store_true", help="rewrite its section of docs/benchmarks.md"
+    )
+    args = parser.parse_args(argv)
+
+    if args.backend == "both":
+        backends = ["bytecode", "native"] if native.available() else ["bytecode"]
+    elif args.backend == "auto":
+        backends = ["native" if native.available() else "bytecode"]
+    else:
+        backends = [args.backend]
+    load0 = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),)
+    rows = [row for backend in backends for row in run(args, backend)]
+    load1 = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),)
+    result = {
+        "patients": args.patients,
+        "repeats": args.repeats,
+        "threads": args.threads,
+        "rtol": args.rtol,
+        "atol": args.atol,
+        "backend": args.backend,
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs",
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": [load0[0], load1[0]],
+        "rows": rows,
+    }
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    if args.update_docs:
+        doc_sections.update(SECTION, render(result))
+        print(f"wrote the {SECTION!r} section of {doc_sections.DOCS}")
     return 0
 
 

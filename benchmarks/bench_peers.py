@@ -49,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import doc_sections  # noqa: E402
 import models_sbml as ms  # noqa: E402
 
 import septrial  # noqa: E402
@@ -1023,18 +1024,8 @@ def main(argv: list[str] | None = None) -> int:
 
     write_atomic(json_path, json.dumps(result, indent=2) + "\n")
     report = render_markdown(result)
-    # Keep the trial-engine section that bench_trial.py maintains in the same file.
-    old = out.read_text(encoding="utf-8") if out.exists() else ""
-    start, end = "<!-- trial-engine:start -->", "<!-- trial-engine:end -->"
-    if start in old and end in old:
-        report = (
-            report.rstrip("\n")
-            + "\n\n"
-            + start
-            + old.split(start, 1)[1].split(end, 1)[0]
-            + end
-            + "\n"
-        )
+    # Keep the sections that the other scripts maintain (doc_sections.SECTIONS).
+    report = doc_sections.carry(out.read_text(encoding="utf-8") if out.exists() else "", report)
     write_atomic(out, report)
     log(f"wrote {out} and {json_path}")
     for key, r in result["summary"].items():

@@ -35,9 +35,12 @@ from septrial.covariates import covariate_columns
 from septrial.screening.funnel import screen_table
 from septrial.study import Study
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import doc_sections  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- trial-engine:start -->", "<!-- trial-engine:end -->"
+START, END = doc_sections.markers("trial-engine")
 PROFILE = REPO / "benchmarks" / "results" / "trial_profile.md"
 METHODS_NOTE = [
     "*rosenbrock4* is the engine before this work (stiff, finite-difference Jacobian, ublas LU). "
@@ -232,13 +235,7 @@ def render(result: dict[str, Any]) -> str:
 
 
 def update_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.strip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
+    doc_sections.update("trial-engine", section, DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:

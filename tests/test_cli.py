@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
+
 from septrial.cli import main
+from septrial.power_curves import assurance
 
 
 def test_list_and_validate(tmp_path, capsys):
@@ -71,3 +75,24 @@ def test_run_writes_every_output(tmp_path):
     ):
         assert (tmp_path / name).is_file(), name
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_assurance_writes_the_table_draws_and_plot(scenario, tmp_path, capsys):
+    keep = [e.to_dict() for e in scenario.endpoints if e.name in ("il6_0h", "il6_72h")]
+    change = {"endpoints": keep, "analysis.plan": [scenario.analysis.plan[0].to_dict()]}
+    quick = scenario.with_changes({**change, "journey.follow_up_h": 72.0})
+    path = tmp_path / "quick.json"
+    path.write_text(quick.canonical_json())
+    out = tmp_path / "out"
+    args = ["assurance", str(path), "--n-list", "4", "6", "--n-trials", "3", "--seed", "2"]
+    assert main([*args, "--out", str(out)]) == 0
+    table = pd.read_csv(out / "assurance.csv")
+    draws = pd.read_csv(out / "assurance_draws.csv")
+    assert list(table["n_per_arm"]) == [4, 6] and (table["integration"] == "monte_carlo").all()
+    assert len(draws) == 3 and {"IC50", "I_max", "IC50_component"} <= set(draws.columns)
+    assert (out / "assurance.png").exists() and (out / "assurance_summary.json").exists()
+    direct = assurance(quick, [4, 6], 3, seed=2)
+    np.testing.assert_allclose(table["assurance"], direct["assurance"])
+    assert "Assurance (monte_carlo)" in capsys.readouterr().out
+    assert main([*args, "--method", "pool", "--out", str(tmp_path / "x")]) == 2
+    assert "method: Monte Carlo assurance" in capsys.readouterr().err

@@ -47,6 +47,7 @@ def test_composed_patient_carries_the_chosen_pk_and_the_immune_model():
         "esketamine_ng_ml",
         "propofol_mg_l",
         "il6_pg_ml",
+        "hla_dr_abc",
     } | EFFECT_SIGNALS
     # composing again is idempotent
     assert septrial.compose(SIMONS_PATIENT).name == info.name

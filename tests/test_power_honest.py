@@ -17,6 +17,18 @@ from septrial.stats.replicates import replicate_interval
 EFFECT = {"IC50": 60.0, "I_max": 0.6}
 GRID = {"IC50": [60.0], "I_max": [0.0, 0.6]}
 PRIOR = {"IC50": {"dist": "loguniform", "low": 30, "high": 100}, "p_null": 0.3}
+#: A mixture prior for Monte Carlo assurance (one draw per simulated trial).
+MIXTURE = {
+    "IC50": {
+        "dist": "mixture",
+        "components": [
+            {"weight": 0.5, "dist": "lognormal", "median": 60, "sdlog": 0.5},
+            {"weight": 0.5, "dist": "lognormal", "median": 15000, "interval95": [1e4, 2.5e4]},
+        ],
+    },
+    "I_max": {"dist": "beta", "mean": 0.5, "interval95": [0.2, 0.8]},
+    "p_null": 0.2,
+}
 SHARED = ["analysis", "n_per_arm", "power", "power_ci_low", "power_ci_high", "n_rejected"]
 
 
@@ -94,6 +106,22 @@ def test_grid_and_assurance_at_n_ignore_the_other_n(quick, method, n_trials):
     pd.testing.assert_frame_equal(ua, ub[ub["n_per_arm"].isin([4, 6])].reset_index(drop=True))
     assert (ua["assurance_ci_low"] <= ua["assurance"]).all()
     assert (ua["assurance"] <= ua["assurance_ci_high"]).all()
+
+
+def test_monte_carlo_assurance_at_n_ignores_the_other_n(quick):
+    """Each fresh trial draws its drug effect from its own stream (seed, trial) and the trial at
+    n is the first n patients per arm: the assurance at n does not depend on the other n."""
+    kw = dict(n_trials=4, seed=6, prior=MIXTURE)
+    a = assurance(quick, [4, 6], **kw)
+    b = assurance(quick, [4, 6, 9], **kw)
+    pd.testing.assert_frame_equal(a, b[b["n_per_arm"].isin([4, 6])].reset_index(drop=True))
+    assert (a["assurance_ci_low"] <= a["assurance"]).all()
+    assert (a["assurance"] <= a["assurance_ci_high"]).all()
+    assert a["ci_method"].iloc[0] == "wilson over 4 trials (one prior draw each)"
+    # the first trials of a longer run are the same trials with the same draws
+    _, few = assurance(quick, [4], return_draws=True, **{**kw, "n_trials": 2})
+    _, more = assurance(quick, [4], return_draws=True, **kw)
+    pd.testing.assert_frame_equal(few, more.iloc[:2])
 
 
 # ---------------------------------------------------------------- honest intervals
@@ -201,6 +229,14 @@ def test_dask_power_grid_and_assurance_are_bit_identical(quick, client, method, 
         assurance(quick, grid=GRID, prior=PRIOR, power=g_local),
         assurance(quick, [4], grid=GRID, prior=PRIOR, executor=client, **kw),
     )
+
+
+def test_dask_monte_carlo_assurance_is_bit_identical(quick, client):
+    kw = dict(n_trials=3, seed=5, prior=MIXTURE, return_draws=True)
+    local = assurance(quick, [4, 6], **kw)
+    remote = assurance(quick, [4, 6], executor=client, **kw)
+    for a, b in zip(local, remote, strict=True):
+        pd.testing.assert_frame_equal(a, b)
 
 
 def test_cli_dask_option_is_bit_identical(quick, client, tmp_path):

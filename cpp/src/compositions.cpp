@@ -22,7 +22,8 @@ std::shared_ptr<const ModelSpec> sepsis_esketamine() {
       std::vector<Component>{{"esketamine", find_module("esketamine_otto2021")},
                              {"propofol", find_module("propofol_eleveld2018")},
                              {"", find_module("drug_effect_emax")},
-                             {"", find_module("sepsis_immune")}});
+                             {"", find_module("sepsis_immune")},
+                             {"", find_module("hla_dr_percent")}});
 }
 
 const bool registered = register_model("esketamine_propofol", esketamine_propofol) &&

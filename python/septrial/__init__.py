@@ -34,6 +34,8 @@ _EXPORTS = {
     "module_signals": "septrial.composition",
     "define_model": "septrial.modeldef",
     "trajectories": "septrial.trajectories",
+    "export_sbml": "septrial.sbml",
+    "import_sbml": "septrial.sbml",
 }
 _SUBMODULES = {
     "stats",
@@ -46,6 +48,7 @@ _SUBMODULES = {
     "cohort",
     "spec",
     "study",
+    "sbml",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

@@ -102,16 +102,28 @@ def treat_chunks(
     )
 
 
-def _frame_task(study, n: int, seed: int, first_index: int, threads) -> Frame:
-    return sample_frame(study, n, seed, first_index=first_index, threads=threads)
+def _frame_task(
+    study, n: int, seed: int, first_index: int, threads, keep_states: bool = True
+) -> Frame:
+    return sample_frame(
+        study, n, seed, first_index=first_index, threads=threads, keep_states=keep_states
+    )
 
 
-def frame_chunks(study, n: int, seed: int, executor, threads, progress) -> Frame:
+def frame_chunks(
+    study, n: int, seed: int, executor, threads, progress, keep_states: bool = True
+) -> Frame:
     """:func:`sample_frame` of ``n`` admissions in fixed chunks on ``executor``."""
     if executor is None:
-        return sample_frame(study, n, seed, threads=threads, progress=progress)
+        return sample_frame(
+            study, n, seed, threads=threads, progress=progress, keep_states=keep_states
+        )
     tasks = [
-        Task(_frame_task, (study, min(SCREEN_CHUNK, n - lo), seed, lo, threads), {"first": lo})
+        Task(
+            _frame_task,
+            (study, min(SCREEN_CHUNK, n - lo), seed, lo, threads, keep_states),
+            {"first": lo},
+        )
         for lo in range(0, n, SCREEN_CHUNK)
     ]
     return Frame.concat(run_tasks(tasks, executor, None, progress, "screening"))

@@ -1,4 +1,4 @@
-"""Command line: septrial run | screen | power | compare | validate | list.
+"""Command line: septrial run | screen | power | assurance | compare | validate | list.
 
 Every simulating command writes its tables (CSV or Parquet), PNG plots and a JSON summary into a
 temporary folder beside --out, then moves it into place with a manifest: --out holds one complete
@@ -25,8 +25,8 @@ from septrial.library import models
 from septrial.nonmem import to_nonmem
 from septrial.outputs import FORMATS, OutputFolder
 from septrial.plotting import plot
-from septrial.plotting.power import plot_power_heatmap
-from septrial.power_curves import METHODS, assurance, power_curve, power_grid
+from septrial.plotting.power import plot_assurance, plot_power_heatmap
+from septrial.power_curves import INTEGRATIONS, METHODS, assurance, power_curve, power_grid
 from septrial.provenance import identity, scenario_sha256, septrial_version
 from septrial.scenario import Scenario, available_scenarios
 from septrial.screening_run import screen
@@ -180,6 +180,43 @@ def cmd_power(args, study: Study, out: OutputFolder) -> dict[str, Any]:
     return _power(study, args, out, grid=not args.no_grid)
 
 
+def cmd_assurance(args, study: Study, out: OutputFolder) -> dict[str, Any]:
+    """Assurance: the probability that the trial succeeds, averaged over the scenario's
+    drug-effect prior (uncertainty.prior), at each n per arm. Monte Carlo by default: every
+    simulated trial (fresh method) draws its own drug effect from the prior; the interval is the
+    Wilson interval of the share of successful trials. --integration grid integrates the power
+    grid (uncertainty.grid) instead, with the discretisation error in the interval."""
+    t0 = time.perf_counter()
+    kwargs = dict(
+        n_per_arm=args.n_list,
+        n_trials=args.n_trials,
+        seed=args.seed,
+        threads=args.threads,
+        progress=args.progress,
+        checkpoint=args.checkpoint,
+        executor=args.executor,
+        method=args.method,
+        analyses="all" if args.all_analyses else "primary",
+    )
+    result: dict[str, Any] = {"integration": args.integration}
+    if args.integration == "monte_carlo":
+        table, draws = assurance(study, integration="monte_carlo", return_draws=True, **kwargs)
+        out.table("assurance_draws", draws)
+    else:
+        table = assurance(study, integration="grid", **kwargs)
+    wall = time.perf_counter() - t0
+    out.table("assurance", table)
+    trials = f", {int(table['n_trials'].iloc[0])} trials" if "n_trials" in table else ""
+    title = f"{study.name}: assurance ({args.integration}{trials}, seed {args.seed})"
+    out.figure("assurance", plot_assurance(table, title=title))
+    cols = ["analysis", "n_per_arm", "assurance", "assurance_ci_low", "assurance_ci_high"]
+    print(table[cols].to_string(index=False))
+    print(f"Assurance ({args.integration}): {wall:.1f} s")
+    result["assurance"] = table.to_dict(orient="records")
+    result["wall_s"] = wall
+    return result
+
+
 def cmd_compare(args, studies: list[Study], out: OutputFolder) -> dict[str, Any]:
     """Variants side by side on the same virtual patients."""
     res = compare(
@@ -319,6 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
     simulating(w)
     sizes(w)
     w.add_argument("--no-grid", action="store_true", help="skip the IC50 x I_max grid")
+    a = command("assurance", "assurance under the drug-effect prior", cmd_assurance.__doc__)
+    scenario(a)
+    simulating(a)
+    sizes(a)
+    a.add_argument(
+        "--integration",
+        choices=list(INTEGRATIONS),
+        default="monte_carlo",
+        help="monte_carlo: one prior draw per simulated trial (fresh method); grid: prior-"
+        "weighted power over uncertainty.grid",
+    )
+    a.add_argument(
+        "--all-analyses",
+        action="store_true",
+        dest="all_analyses",
+        help="every analysis of the plan, not only the primary",
+    )
     c = command("compare", "dosing or design variants side by side", cmd_compare.__doc__)
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="names or paths (two or more)")
     simulating(c)
@@ -359,6 +413,7 @@ COMMANDS = {
     "run": cmd_run,
     "screen": cmd_screen,
     "power": cmd_power,
+    "assurance": cmd_assurance,
     "compare": cmd_compare,
     "validate": cmd_validate,
     "list": cmd_list,

@@ -5,7 +5,9 @@
   (``method="pool"``, :mod:`septrial.power_pools`), or whichever fits the interactive budget
   (``method="auto"``, the default).
 - :func:`power_grid`: the same across drug-effect assumptions (IC50 x I_max; docs/model.md).
-- :func:`assurance`: power averaged over a prior on those assumptions, the null included.
+- :func:`assurance`: the probability of success averaged over a prior on those assumptions,
+  the null included: Monte Carlo (one prior draw per simulated trial, the default) or
+  quadrature over the power grid.
 
 Same seed, same power at a given n, whatever other n are requested: both methods draw the trial
 at n as the first n patients of each arm of a fixed per-trial sequence (nested draws), never
@@ -41,16 +43,21 @@ from septrial.plotting.power import plot_power_curve
 from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
 from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
 from septrial.progress import overall_bar
-from septrial.stats import sample_size_for_power
+from septrial.spec.base import validate_spec
+from septrial.spec.design import Prior, UniformPrior
+from septrial.stats import binomial_ci, sample_size_for_power
+from septrial.stats.priors import PriorSampler
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
 from septrial.trial import arm_request, arm_sizes
 from septrial.user_functions import check_portable
 
 METHODS = ("auto", "pool", "fresh")
+#: How assurance integrates over the prior.
+INTEGRATIONS = ("monte_carlo", "grid")
 
 __all__ = ["METHODS", "Pools", "PowerResult", "assurance", "build_pools", "power_curve"]
-__all__ += ["power_grid", "prior_weights", "analyse_table"]
+__all__ += ["INTEGRATIONS", "analyse_table", "power_grid", "prior_sampler", "prior_weights"]
 
 
 def _plan(scenario, analyses: str | Sequence[str]) -> list:
@@ -414,31 +421,72 @@ def power_grid(
     return res
 
 
-def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any]) -> pd.DataFrame:
-    """Prior mass of each grid cell: each parameter's prior spread over its grid points by
-    nearest-point intervals (on the log scale for log-uniform priors); ``p_null`` extra mass on
-    I_max = 0."""
+def _as_prior(prior: Any, field: str = "prior") -> Prior:
+    """A :class:`Prior` from a spec object or a dict (errors name ``field``)."""
+    if isinstance(prior, Prior):
+        return prior
+    if not isinstance(prior, Mapping):
+        raise ValueError(f"{field}: must be a dict (as uncertainty.prior), got {prior!r}")
+    return validate_spec(Prior, dict(prior), root=field)
+
+
+def prior_sampler(prior: Any) -> PriorSampler:
+    """Per-trial draws of a prior (a :class:`Prior` or its dict) for Monte Carlo assurance."""
+    spec = _as_prior(prior)
+    dists = {k: d.frozen() for k, d in spec.parameters.items()}
+    return PriorSampler(dists, spec.p_null, key=spec.to_dict())
+
+
+def _cell_masses(name: str, points: Sequence[float], dist: Any) -> np.ndarray:
+    """Prior mass of each grid point's cell: the cdf at the cell boundaries, which sit at the
+    midpoints between neighbouring points (log-midpoints for log-scale priors); the tails beyond
+    the outermost midpoints go to the end points."""
+    pts = np.asarray(points, dtype=float)
+    if pts.size == 1:
+        return np.ones(1)
+    frozen = dist.frozen()
+    lo, hi = frozen.support()
+    if not np.any((pts >= lo) & (pts <= hi)):
+        raise ValueError(
+            f"uncertainty.grid.{name}: no grid point inside the prior's support [{lo}, {hi}], "
+            f"got {pts.tolist()}"
+        )
+    if dist.log_scale and pts.min() > 0:
+        mids = np.sqrt(pts[1:] * pts[:-1])
+    else:
+        mids = (pts[1:] + pts[:-1]) / 2
+    cdf = np.r_[0.0, np.asarray(frozen.cdf(mids), dtype=float), 1.0]
+    return np.clip(np.diff(cdf), 0, None)
+
+
+def prior_weights(grid: Mapping[str, Sequence[float]], prior: Any) -> pd.DataFrame:
+    """Prior mass of each grid cell (quadrature weights): each parameter's prior cdf taken at
+    the cell boundaries (midpoints between grid points, on the log scale for log-uniform and
+    log-normal priors and their mixtures), the tails to the end points; a parameter without a
+    prior is uniform over its grid's range; ``p_null`` extra mass on I_max = 0."""
+    spec = _as_prior(prior)
+    params = spec.parameters
+    for name in params:
+        if name not in grid:
+            raise ValueError(
+                f"uncertainty.grid.{name}: the prior's parameter {name!r} has no grid, which "
+                "integration='grid' needs; allowed: add one, or use integration='monte_carlo'"
+            )
 
     def one(name: str, points: Sequence[float]) -> np.ndarray:
-        spec = prior.get(name, {"dist": "uniform", "low": min(points), "high": max(points)})
-        pts = np.asarray(sorted(points), dtype=float)
-        log = spec["dist"] == "loguniform"
-        f = np.log if log else (lambda x: x)
-        lo, hi = f(spec["low"]), f(spec["high"])
-        x = f(pts)
-        edges = np.r_[lo, (x[1:] + x[:-1]) / 2, hi]
-        w = np.clip(np.diff(np.clip(edges, lo, hi)), 0, None)
-        if w.sum() <= 0:
-            raise ValueError(
-                f"uncertainty.prior.{name}: no grid point inside [{spec['low']}, {spec['high']}]"
-            )
-        return w / w.sum()
+        pts = sorted(float(v) for v in points)
+        dist = params.get(name)
+        if dist is None:
+            if len(set(pts)) == 1:
+                return np.full(len(pts), 1 / len(pts))
+            dist = UniformPrior(dist="uniform", low=pts[0], high=pts[-1])
+        return _cell_masses(name, pts, dist)
 
     keys = list(grid)
     weights = {k: dict(zip(sorted(grid[k]), one(k, grid[k]), strict=False)) for k in keys}
-    p_null = float(prior.get("p_null", 0.0))
-    if not 0 <= p_null <= 1:
-        raise ValueError(f"uncertainty.prior.p_null: must be in [0, 1], got {p_null}")
+    p_null = spec.p_null
+    if p_null and 0.0 not in [float(v) for v in grid.get("I_max", [])]:
+        raise ValueError("uncertainty.grid.I_max: must contain 0 to carry the prior's null mass")
     rows = []
     for values in itertools.product(*(sorted(grid[k]) for k in keys)):
         cell = dict(zip(keys, values, strict=False))
@@ -448,9 +496,18 @@ def prior_weights(grid: Mapping[str, Sequence[float]], prior: Mapping[str, Any])
             others = [weights[k][v] for k, v in cell.items() if k != "I_max"]
             w += p_null * float(np.prod(others))
         rows.append({**cell, "weight": w})
-    if p_null and 0.0 not in [float(v) for v in grid.get("I_max", [])]:
-        raise ValueError("uncertainty.grid.I_max: must contain 0 to carry the prior's null mass")
     return pd.DataFrame(rows)
+
+
+def _coarse(grid: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    """Every other grid point of each parameter (the end points kept): the grid with twice the
+    spacing, for the discretisation error of the quadrature."""
+    out = {}
+    for k, values in grid.items():
+        pts = sorted(float(v) for v in values)
+        keep = pts[::2] if len(pts) % 2 else [*pts[:-1:2], pts[-1]]
+        out[k] = keep
+    return out
 
 
 def assurance(
@@ -459,38 +516,81 @@ def assurance(
     n_trials: int | None = None,
     seed: int = 1,
     *,
+    integration: str | None = None,
     grid: Mapping[str, Sequence[float]] | None = None,
-    prior: Mapping[str, Any] | None = None,
+    prior: Mapping[str, Any] | Prior | None = None,
     power: PowerResult | None = None,
+    return_draws: bool = False,
     **kwargs,
-) -> pd.DataFrame:
-    """Assurance: power averaged over the prior of the drug-effect assumptions (scenario
-    ``uncertainty.prior``), with its Monte Carlo interval. Reuses ``power`` from
-    :func:`power_grid` when given; otherwise runs it (``kwargs`` go to it, e.g. ``method``,
-    ``executor``).
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Assurance: the probability that the trial succeeds (its analysis rejects at ``alpha``)
+    averaged over the prior of the drug-effect assumptions (default: the scenario's
+    ``uncertainty.prior``), with an interval.
 
-    The interval is Student's t over independent replicates of the weighted sum: each pool
-    (pool method) or each trial (fresh method) gives one assurance value, so the correlation
-    between cells (common random numbers) and the draw of the pools are both accounted for.
+    ``integration``:
+
+    - ``"monte_carlo"`` (the default unless ``grid`` or ``power`` is given): every simulated
+      trial draws its own drug effect from the prior (``p_null``, then each parameter by its
+      inverse cdf, from the trial's own random stream) and is simulated with the fresh method;
+      assurance is the share of successful trials, with the Wilson interval of that share. The
+      draw of trial ``k`` depends only on (seed, k), and the trial at n is the first n patients
+      of each arm, so the assurance at (n, seed) does not depend on the other n requested.
+      ``kwargs``: ``method`` ('auto' or 'fresh'), ``params`` (fixed overrides under the draws),
+      ``analyses``, ``executor``, ``checkpoint``, ``threads``, ``progress``. With
+      ``return_draws=True`` the trials' draws and decisions come back as a second table.
+    - ``"grid"``: quadrature of :func:`power_grid` (``power``, or run with ``kwargs``) with the
+      prior mass of each cell (:func:`prior_weights`). The interval is Student's t over
+      independent replicates of the weighted sum (each pool, or each fresh trial), widened by
+      the discretisation error, estimated as the change when every other grid point is dropped
+      (``grid_error``; NaN when no grid has more than two points).
     """
     study = as_study(scenario)
     unc = study.scenario.uncertainty
-    grid = dict(grid or unc.grid)
+    if integration is None:
+        integration = "grid" if grid is not None or power is not None else "monte_carlo"
+    if integration not in INTEGRATIONS:
+        raise ValueError(
+            f"integration: unknown {integration!r}; allowed: {', '.join(INTEGRATIONS)}"
+        )
     if prior is None:
-        prior = unc.prior.to_dict() if unc.prior is not None else {}
-    prior = dict(prior)
+        if unc.prior is None and integration == "monte_carlo":
+            raise ValueError(
+                "prior: the scenario has no uncertainty.prior; give prior= or set it in the "
+                "scenario"
+            )
+        spec = unc.prior if unc.prior is not None else Prior()
+    else:
+        spec = _as_prior(prior)
+    if integration == "monte_carlo":
+        if grid is not None or power is not None:
+            raise ValueError("grid, power: only with integration='grid'")
+        table, draws = _assurance_mc(study, spec, n_per_arm, n_trials, seed, **kwargs)
+        return (table, draws) if return_draws else table
+    if return_draws:
+        raise ValueError("return_draws: only with integration='monte_carlo'")
+    grid = dict(grid or unc.grid)
     power = power or power_grid(study, grid, n_per_arm, n_trials, seed, **kwargs)
-    w = prior_weights(grid, prior)
-    keys = list(grid)
     if power.replicates is None:
         raise ValueError("power: a PowerResult from power_grid (it carries the replicates)")
-    reps = power.replicates.merge(w, on=keys)
-    reps["weighted"] = reps["weight"] * reps["power"]
-    per_rep = reps.groupby(["analysis", "n_per_arm", "replicate"], sort=True)["weighted"].sum()
+    keys = list(grid)
+    fine = _weighted_replicates(power.replicates, prior_weights(grid, spec), keys)
+    coarse_grid = _coarse(grid)
+    refined = any(len(set(coarse_grid[k])) < len(set(grid[k])) for k in keys)
+    coarse = (
+        _weighted_replicates(power.replicates, prior_weights(coarse_grid, spec), keys)
+        if refined
+        else None
+    )
     rows = []
     unit = "pools" if power.method == "pool" else "trials"
-    for (analysis, n), part in per_rep.groupby(level=["analysis", "n_per_arm"], sort=True):
+    for (analysis, n), part in fine.groupby(level=["analysis", "n_per_arm"], sort=True):
         value, se, low, high = mean_interval(part.to_numpy())
+        err = float("nan")
+        how = f"t over {len(part)} {unit}"
+        if coarse is not None:
+            err = abs(value - float(coarse.loc[(analysis, n)].mean()))
+            low, high = max(0.0, low - err), min(1.0, high + err)
+            how += " widened by the grid error"
         rows.append(
             {
                 "analysis": analysis,
@@ -499,12 +599,108 @@ def assurance(
                 "mc_se": se,
                 "assurance_ci_low": low,
                 "assurance_ci_high": high,
-                "ci_method": f"t over {len(part)} {unit}",
+                "grid_error": err,
+                "ci_method": how,
                 "method": power.method,
-                "p_null": float(prior.get("p_null", 0.0)),
+                "integration": "grid",
+                "p_null": spec.p_null,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _weighted_replicates(replicates: pd.DataFrame, w: pd.DataFrame, keys) -> pd.Series:
+    """Prior-weighted power within each replicate, indexed by (analysis, n_per_arm, replicate);
+    the cells of ``w`` (a subgrid) pick their rows of ``replicates``."""
+    reps = replicates.merge(w, on=keys)
+    reps["weighted"] = reps["weight"] * reps["power"]
+    return reps.groupby(["analysis", "n_per_arm", "replicate"], sort=True)["weighted"].sum()
+
+
+def _assurance_mc(
+    study,
+    spec: Prior,
+    n_per_arm,
+    n_trials,
+    seed,
+    *,
+    method: str | None = None,
+    params: Mapping[str, float] | None = None,
+    analyses: str | Sequence[str] = "primary",
+    executor: Any = None,
+    checkpoint: str | None = None,
+    threads: int | None = None,
+    progress: bool = False,
+    ci: str = "wilson",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monte Carlo assurance: one prior draw per fresh trial (see :func:`assurance`)."""
+    sc = study.scenario
+    method = _method(method, sc)
+    if method == "pool":
+        raise ValueError(
+            "method: Monte Carlo assurance draws the drug effect anew for every simulated "
+            "trial, which the pool method cannot do (its patients are treated once per "
+            "assumption); allowed: fresh, auto (runs fresh), or integration='grid' with pool"
+        )
+    n_list = _n_list(sc, n_per_arm)
+    seed, n_trials, _, _, threads = _common(seed, n_trials, None, None, threads, sc)
+    plan = _plan(sc, analyses)
+    params = real_map("params", params, arrays=False)
+    for name in spec.parameters:  # names checked against the model before any simulation
+        sc.model_info.resolve(name, "prior")
+    if spec.p_null:
+        try:
+            sc.model_info.resolve("I_max")
+        except ValueError:
+            raise ValueError(
+                f"prior.p_null: the point mass on no effect sets I_max = 0, which model "
+                f"{sc.model_info.name!r} does not have; allowed: 0"
+            ) from None
+    sampler = prior_sampler(spec)
+    _check_memory(sc, "fresh", n_list, None, None, None, 1)
+    rej = run_fresh(
+        study,
+        plan,
+        n_list,
+        n_trials,
+        seed,
+        [params],
+        executor,
+        checkpoint,
+        threads,
+        progress,
+        prior=sampler,
+    )[:, 0]
+    failed = rej[:, len(plan) :, :].sum(axis=0)
+    rows = []
+    for i, item in enumerate(plan):
+        for j, n in enumerate(n_list):
+            k = int(rej[:, i, j].sum())
+            lo, hi = binomial_ci(k, n_trials, method=ci)
+            a = k / n_trials
+            rows.append(
+                {
+                    "analysis": item.name,
+                    "n_per_arm": n,
+                    "assurance": a,
+                    "mc_se": float(np.sqrt(a * (1 - a) / n_trials)),
+                    "assurance_ci_low": max(0.0, float(lo)),
+                    "assurance_ci_high": min(1.0, float(hi)),
+                    "ci_method": f"{ci} over {n_trials} trials (one prior draw each)",
+                    "method": "fresh",
+                    "integration": "monte_carlo",
+                    "p_null": spec.p_null,
+                    "n_trials": n_trials,
+                    "n_rejected": k,
+                    "solver_failed_control": int(failed[0, j]),
+                    "solver_failed_treated": int(failed[1, j]),
+                }
+            )
+    draws = pd.DataFrame(sampler.table(seed, range(n_trials)))
+    for i, item in enumerate(plan):
+        for j, n in enumerate(n_list):
+            draws[f"rejected_{item.name}_n{n}"] = rej[:, i, j].astype(bool)
+    return pd.DataFrame(rows), draws
 
 
 def analyse_table(table: pd.DataFrame, scenario) -> pd.DataFrame:

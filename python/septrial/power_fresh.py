@@ -30,12 +30,13 @@ from septrial.user_functions import UserAnalysis
 
 
 def fresh_trials(
-    study, plan, first_trial: int, n_trials: int, n_list, seed, cells, threads
+    study, plan, first_trial: int, n_trials: int, n_list, seed, cells, threads, prior=None
 ) -> np.ndarray:
     """Rejections (trials x cells x analyses x n, 0/1) of trials first_trial .. + n_trials - 1,
     followed by two more "analyses": the control and treated patients (of the first n) whose
     follow-up solve failed; ``cells`` are parameter overrides (assumptions) applied to the same
-    patients."""
+    patients. With ``prior`` (a :class:`~septrial.stats.priors.PriorSampler`) each trial adds
+    its own draw of the drug-effect parameters to the overrides (Monte Carlo assurance)."""
     scenario = study.scenario
     n_c, n_t = arm_sizes(scenario, max(n_list))
     names = scenario.arm_names[:2]
@@ -48,7 +49,9 @@ def fresh_trials(
         frame = enrol(
             study, n_enrolled, seed, first_index=trial * TRIAL_STRIDE, threads=threads
         ).frame
+        drawn = prior.draw(seed, trial) if prior is not None else {}
         for c, params in enumerate(cells):
+            params = {**params, **drawn}
             control, treated = (
                 treat(study, frame.subset(rows), name, seed, threads=threads, overrides=params)
                 for rows, name in zip(rows_of, names, strict=True)
@@ -100,7 +103,7 @@ def _p_values(scenario, item, trials, n_c: int, n_t: int) -> np.ndarray:
 
 
 def run_fresh(
-    study, plan, n_list, n_trials, seed, cells, executor, checkpoint, threads, progress
+    study, plan, n_list, n_trials, seed, cells, executor, checkpoint, threads, progress, prior=None
 ) -> np.ndarray:
     """:func:`fresh_trials` for trials 0 .. n_trials - 1 in chunks on ``executor``.
 
@@ -126,9 +129,12 @@ def run_fresh(
             "cells": cells,
             "plan": [p.name for p in plan],
         }
-        args = (study, plan, k, n, n_list, seed, cells, chunk_threads)
+        if prior is not None:
+            key["prior"] = prior.key
+        args = (study, plan, k, n, n_list, seed, cells, chunk_threads, prior)
         tasks.append(Task(fresh_trials, args, key, patients=n * per_trial))
     desc = f"trials ({len(cells)} assumption cells each)" if len(cells) > 1 else "trials"
+    desc = "trials (one prior draw each)" if prior is not None else desc
     return np.concatenate(
         run_tasks(tasks, executor, checkpoint, progress, desc, local_workers=workers)
     )

@@ -178,8 +178,10 @@ def screen(
         n_target = whole("n_target", n_target, 1, MAX_ADMISSIONS)
     check_fits("n", n, int(n), BYTES_PER_ADMISSION, "septic ICU admissions")
     check_portable(study.scenario, executor)
-    frame = frame_chunks(study, int(n), seed, executor, threads, progress)
-    screened = frame.table[frame.alive].reset_index(drop=True)
+    # Nobody is followed up here: the frame keeps no model states (a third of its memory).
+    frame = frame_chunks(study, int(n), seed, executor, threads, progress, keep_states=False)
+    screened = frame.table[frame.alive]
+    screened.index = pd.RangeIndex(len(screened))  # not reset_index: that copies every column again
     if len(screened) == 0:
         if int(n) >= 100:
             explain_nobody_alive(study, int(n), frame.table["status"])

@@ -32,7 +32,8 @@ class SepsisImmune : public Module {
       : r_(r),
         o_(o),
         effect_(ctx.input_slots.begin(), ctx.input_slots.begin() + N_EFFECTS),
-        il6_(ctx.output_slots.at(0)) {}
+        il6_(ctx.output_slots.at(0)),
+        hla_(ctx.output_slots.at(1)) {}
   std::size_t n_states() const override { return N_STATES; }
   void initial_state(double* x) const override {
     x[P] = r_.P0;
@@ -46,7 +47,10 @@ class SepsisImmune : public Module {
     x[CD4] = o_.L_n;
     x[HAZ] = 0.0;
   }
-  void publish(double, const double* x, SignalBus& bus) const override { bus[il6_] = x[IL6]; }
+  void publish(double, const double* x, SignalBus& bus) const override {
+    bus[il6_] = x[IL6];
+    bus[hla_] = x[HLA];
+  }
   void rhs(double, const double* x, double* dx, const SignalBus& bus, double) const override {
     reynolds_rhs(r_, x, dx, 1.0 - bus[effect_[ACTIVATION]]);
     const double d = std::max(x[D], 0.0), p = std::max(x[P], 0.0);
@@ -90,7 +94,7 @@ class SepsisImmune : public Module {
   ReynoldsParams r_;
   Readouts o_;
   std::vector<std::size_t> effect_;  ///< bus slots of the drug-effect inputs
-  std::size_t il6_;                  ///< bus slot of the IL-6 output
+  std::size_t il6_, hla_;            ///< bus slots of the IL-6 and mHLA-DR outputs
 };
 
 std::shared_ptr<const ModuleSpec> make_spec() {
@@ -200,7 +204,8 @@ std::shared_ptr<const ModuleSpec> make_spec() {
   spec->covariates = {"age_y"};
   spec->inputs = immune_effect_signals();
   for (auto& signal : spec->inputs) signal.default_value = 0.0;  // no effect module: no drug effect
-  spec->outputs = {{"il6_pg_ml", "pg/mL", "plasma IL-6"}};
+  spec->outputs = {{"il6_pg_ml", "pg/mL", "plasma IL-6"},
+                   {"hla_dr_abc", "AB/C", "monocyte HLA-DR, antibodies bound per cell (before assay error)"}};
   spec->roles = {{"sofa", "sofa"}, {"acute_sofa", "sofa_acute"}, {"cumulative_hazard", "cum_hazard_state"}};
   spec->make = [s = spec.get()](const std::vector<double>& v, const Covariates& cov,
                                 const ModuleContext& ctx) {

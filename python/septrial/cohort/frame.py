@@ -19,6 +19,9 @@ from septrial.covariates import covariate_columns
 from septrial.progress import progress_callback
 from septrial.study import as_study
 
+#: Admissions per engine call in phase A (memory, not results: any slicing gives the same frame).
+ENGINE_SLICE = 65_536
+
 
 @dataclass
 class Frame:
@@ -75,17 +78,19 @@ def sample_frame(
     first_index: int = 0,
     threads: int | None = None,
     progress: bool = False,
+    keep_states: bool = True,
 ) -> Frame:
     """Sample ``n`` septic ICU patients (indices ``first_index`` ...) and simulate each to
     screening. Patients whose solver failed are kept with ``alive = False`` and their reason in
-    ``status``."""
+    ``status``. ``keep_states=False``: the frame holds no model states (a screening that follows
+    nobody up needs none; they are a third of a large frame's memory)."""
     n = int(n)
     if n < 1:
         raise ValueError(f"n: must be >= 1, got {n}")
     threads = threads or os.cpu_count() or 1
     study = as_study(study)
     covariates = sample_covariates(study, n, seed, first_index=first_index, threads=threads)
-    return simulate_to_screening(study, covariates, seed, threads, progress)
+    return simulate_to_screening(study, covariates, seed, threads, progress, keep_states)
 
 
 def simulate_to_screening(
@@ -94,24 +99,67 @@ def simulate_to_screening(
     seed: int,
     threads: int | None = None,
     progress: bool = False,
+    keep_states: bool = True,
 ) -> Frame:
     """Phase A for sampled covariates (a ``patient`` column gives each patient's index)."""
     threads = threads or os.cpu_count() or 1
     n = len(covariates)
     study = as_study(study)
     engine = study.engine
-    cov, _ = covariate_columns(covariates.assign(opioids=study.opioids))
+    covariates = covariates.reset_index(drop=True)
     indices = covariates["patient"].to_numpy(dtype=np.uint64)
+    columns = list(engine.screen_columns)
+    # Engine columns stored as the rows of one (column x patient) block, the plain numbers first:
+    # pandas adopts that block without a copy; the flags below get their own dtypes.
+    flags = [c for c in ("alive", "intubated", "attempts") if c in columns]
+    order = [columns.index(c) for c in columns if c not in flags] + [
+        columns.index(c) for c in flags
+    ]
+    block = np.empty((len(columns), n))
+    states = np.empty((n, engine.n_states if keep_states else 0))
+    codes = np.empty(n, dtype=np.int32)
+    ok = np.empty(n, dtype=bool)
+    reasons: list[str] = [""]
     with progress_callback(progress, n, "screening") as callback:
-        values, states, status = engine.screen(cov, indices, int(seed), int(threads), callback)
-    screen = pd.DataFrame(values, columns=list(engine.screen_columns))
-    ok = np.asarray(status["ok"], dtype=bool)
-    # The solver's reason per patient ("" when it succeeded): references to the few distinct
-    # reason strings, not one string object per patient.
-    screen["status"] = np.asarray(status["reasons"], dtype=object)[status["reason"]]
-    screen["alive"] = (screen["alive"].fillna(0).to_numpy() == 1) & ok
-    screen["intubated"] = screen["intubated"].fillna(0).astype(bool)
-    screen["ventilated"] = screen["intubated"]
-    screen["attempts"] = screen["attempts"].fillna(0).astype(int)
-    table = pd.concat([covariates.reset_index(drop=True), screen], axis=1)
-    return Frame(table, np.asarray(states), int(seed), list(engine.screen_columns))
+        # Fixed slices bound the engine's per-patient buffers (covariates, solver status) to one
+        # slice; patient i depends only on (seed, i), so the result equals one call over all.
+        for lo in range(0, n, ENGINE_SLICE):
+            hi = min(lo + ENGINE_SLICE, n)
+            cov, _ = covariate_columns(covariates.iloc[lo:hi].assign(opioids=study.opioids))
+            v, st, status = engine.screen(cov, indices[lo:hi], int(seed), int(threads), callback)
+            block[:, lo:hi], ok[lo:hi] = v[:, order].T, status["ok"]
+            if keep_states:
+                states[lo:hi] = st
+            codes[lo:hi] = _merge_reasons(reasons, status["reasons"])[status["reason"]]
+            del v, st, status
+    numbers = len(columns) - len(flags)
+    table = pd.DataFrame(
+        block[:numbers].T, columns=[columns[j] for j in order[:numbers]], copy=False
+    )
+    flag = dict(zip(flags, np.nan_to_num(block[numbers:]), strict=True))
+    for i, c in enumerate(covariates.columns):
+        table.insert(i, c, _compact_column(covariates[c]))
+    table["alive"] = (flag["alive"] == 1) & ok
+    table["intubated"] = flag["intubated"].astype(bool)
+    table["attempts"] = flag["attempts"].astype(int)
+    # The solver's reason per patient ("" when it succeeded): a code per patient into the few
+    # distinct reasons (not one string reference per admission).
+    table["status"] = pd.Categorical.from_codes(codes, categories=reasons)
+    table["ventilated"] = table["intubated"]
+    return Frame(table, states, int(seed), columns)
+
+
+def _merge_reasons(reasons: list[str], new: list[str]) -> np.ndarray:
+    """Codes of a slice's reasons in the run's list (extended in place)."""
+    for r in new:
+        if r not in reasons:
+            reasons.append(r)
+    return np.array([reasons.index(r) for r in new], dtype=np.int32)
+
+
+def _compact_column(column: pd.Series) -> pd.Series:
+    """Text with few distinct values (sex, region, ...) as a category: a million admissions
+    otherwise hold a million string references per column."""
+    if column.dtype == object and column.nunique() <= 256:
+        return column.astype("category")
+    return column

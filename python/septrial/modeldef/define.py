@@ -14,10 +14,38 @@ from septrial.modeldef.load import load_definition
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
 
-__all__ = ["define_model"]
+__all__ = ["define_model", "specification_of"]
 
 
 BACKENDS = ("auto", "native", "bytecode")
+#: the checked specification of every model defined in this process (SBML export reads them)
+_DEFINED: dict[str, ModelDefinition] = {}
+
+
+def specification_of(model: object) -> ModelDefinition:
+    """The checked specification of ``model``: a ModelDefinition, a dict, a .toml/.json path, or
+    the name of a model defined in this process; ValueError naming ``model`` otherwise."""
+    if isinstance(model, ModelDefinition):
+        return model
+    if isinstance(model, Path) or (
+        isinstance(model, str) and model.lower().endswith((".json", ".toml"))
+    ):
+        return validate_spec(ModelDefinition, load_definition(model), root="")
+    if isinstance(model, Mapping):
+        return validate_spec(ModelDefinition, dict(model), root="")
+    if isinstance(model, str):
+        spec = _DEFINED.get(model)
+        if spec is not None:
+            return spec
+        what = "a compiled model, not a specification" if model in _core.models() else "unknown"
+        raise ValueError(
+            f"model: {model!r} is {what}; pass a specification (dict, ModelDefinition, .toml/.json "
+            "file) or the name of a model defined with septrial.define_model"
+        )
+    raise ValueError(
+        f"model: must be a model name, a specification dict, a ModelDefinition or a .toml/.json "
+        f"path, got {type(model).__name__}"
+    )
 
 
 def define_model(
@@ -40,7 +68,9 @@ def define_model(
     if backend not in BACKENDS:
         raise ValueError(f"backend: unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     if backend == "native" and not native.available():
-        raise ValueError("backend: 'native' needs llvmlite (pip install 'septrial[jit]')")
+        raise ValueError(
+            "backend: 'native' needs llvmlite, which failed to import (pip install llvmlite)"
+        )
     if isinstance(spec_or_path, ModelDefinition):
         spec = spec_or_path
     else:
@@ -57,5 +87,6 @@ def define_model(
     if backend != "bytecode" and native.available():
         native.compile_native(definition)
     _core.define_expression_model(definition, replace)
+    _DEFINED[spec.name] = spec
     forget_model_info()
     return model_info(spec.name)

@@ -132,6 +132,9 @@ class _Emitter:
             return self.op(_RELATIONS[type(e)], self.emit(e.lhs), self.emit(e.rhs))
         if isinstance(e, sp.Piecewise):
             return self._piecewise(e)
+        if isinstance(e, sp.ITE):  # sympy's form of a comparison of a piecewise quantity
+            cond, then, other = (self.emit(a) for a in e.args)
+            return self.op("select", cond, then, other)
         if isinstance(e, sp.Heaviside):
             x = self.emit(e.args[0])
             zero, one, half = (self.frame.constant(v) for v in (0.0, 1.0, 0.5))

@@ -147,3 +147,28 @@ def plot_power_heatmap(
                 color = "black" if values[i, j] > middle else "white"
                 ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", color=color)
     return ax
+
+
+def plot_assurance(df: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
+    """Assurance against patients per arm (one line per analysis) with its 95 % interval as
+    error bars; ``df`` is the table of :func:`septrial.assurance`."""
+    missing = [c for c in ("analysis", "n_per_arm", "assurance") if c not in df]
+    if missing:
+        raise ValueError(f"df lacks column(s) {missing} needed for an assurance plot")
+    ax = _new_axes() if ax is None else ax
+    for name, part in df.groupby("analysis", sort=False):
+        part = part.sort_values("n_per_arm")
+        a = part["assurance"].to_numpy(dtype=float)
+        err = None
+        if {"assurance_ci_low", "assurance_ci_high"} <= set(part.columns):
+            low, high = part["assurance_ci_low"], part["assurance_ci_high"]
+            err = np.clip(np.vstack([a - low, high - a]), 0, None)  # rounding at 0 or 1
+        ax.errorbar(part["n_per_arm"], a, yerr=err, marker="o", capsize=3, label=str(name))
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlabel("patients per arm")
+    ax.set_ylabel("assurance (bars: 95 % interval)")
+    if df["analysis"].nunique() > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return ax

@@ -3,13 +3,16 @@ settings and the drug-effect uncertainty."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
+from scipy import stats
 
 from septrial import _core
-from septrial.spec.base import SpecError, SpecModel, validate_spec
+from septrial.spec.base import SpecModel, did_you_mean
 from septrial.spec.dosing import ProtocolDose
+from septrial.stats.priors import Mixture, beta_from_mean_interval, lognormal_sdlog
 
 #: The engine's solver methods.
 SOLVER_METHODS = tuple(_core.solver_methods())
@@ -118,29 +121,242 @@ class PowerSettings(SpecModel):
     """Run time (s) within which ``auto`` runs the fresh method, estimated from a pilot."""
 
 
-class PriorDistribution(SpecModel):
-    """Prior of one assumption parameter."""
+#: Probability of the central intervals a prior is given by (``interval95``).
+PRIOR_LEVEL = 0.95
 
-    dist: Literal["uniform", "loguniform"]
-    """Uniform, or uniform on the log scale."""
+
+class _PriorBase(SpecModel):
+    """What every prior distribution offers: a frozen scipy distribution (or
+    :class:`~septrial.stats.priors.Mixture`) with ``pdf``, ``cdf``, ``ppf``, ``mean``,
+    ``support``."""
+
+    doc: str = ""
+    """Source or assumption."""
+
+    def frozen(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether grid cells are cut at log-midpoints (positive, scale-like parameters)."""
+        return False
+
+
+def _interval(values: list[float] | None, field: str = "interval95") -> tuple[float, float]:
+    lo, hi = values  # type: ignore[misc]
+    if not hi > lo:
+        raise ValueError(f"{field}: must be [low, high] with low < high, got {values}")
+    return lo, hi
+
+
+class UniformPrior(_PriorBase):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    """``uniform``."""
     low: float
     """Lower bound."""
     high: float
     """Upper bound."""
 
     @model_validator(mode="after")
-    def _bounds(self) -> PriorDistribution:
+    def _bounds(self) -> UniformPrior:
         if not self.high > self.low:
             raise ValueError(f"high: must be > low ({self.low}), got {self.high}")
-        if self.dist == "loguniform" and self.low <= 0:
+        return self
+
+    def frozen(self) -> Any:
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+
+class LogUniformPrior(UniformPrior):
+    """Uniform on the log scale over [low, high], low > 0."""
+
+    dist: Literal["loguniform"]  # type: ignore[assignment]
+    """``loguniform``."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> LogUniformPrior:
+        if self.low <= 0:
             raise ValueError(f"low: must be > 0 for a log-uniform prior, got {self.low}")
         return self
 
+    def frozen(self) -> Any:
+        return stats.loguniform(self.low, self.high)
+
+    @property
+    def log_scale(self) -> bool:
+        return True
+
+
+class BetaPrior(_PriorBase):
+    """Beta on (0, 1), given either by ``mean`` and ``interval95`` (fitted: the mean exactly,
+    a + b by least squares on the 2.5 % and 97.5 % quantiles, :mod:`septrial.stats.priors`) or
+    by the shapes ``a`` and ``b``."""
+
+    dist: Literal["beta"]
+    """``beta``."""
+    mean: float | None = Field(None, gt=0, lt=1)
+    """Mean (with ``interval95``)."""
+    interval95: list[float] | None = Field(None, min_length=2, max_length=2)
+    """Central 95 % interval [low, high] (with ``mean``), inside (0, 1) and around the mean."""
+    a: float | None = Field(None, gt=0)
+    """Shape a (with ``b``, instead of mean and interval)."""
+    b: float | None = Field(None, gt=0)
+    """Shape b (with ``a``)."""
+
+    @model_validator(mode="after")
+    def _given_once(self) -> BetaPrior:
+        moments = self.mean is not None or self.interval95 is not None
+        shapes = self.a is not None or self.b is not None
+        if moments == shapes:
+            raise ValueError(
+                "dist: a beta prior takes either mean and interval95, or a and b; "
+                f"got {self._given()}"
+            )
+        if moments:
+            if self.mean is None or self.interval95 is None:
+                missing = "mean" if self.mean is None else "interval95"
+                raise ValueError(f"{missing}: required with {self._given()[0]}")
+            lo, hi = _interval(self.interval95)
+            if not 0 < lo < self.mean < hi < 1:
+                raise ValueError(
+                    f"interval95: must satisfy 0 < low < mean ({self.mean}) < high < 1, "
+                    f"got {self.interval95}"
+                )
+        elif self.a is None or self.b is None:
+            raise ValueError(f"{'a' if self.a is None else 'b'}: required with the other shape")
+        return self
+
+    def _given(self) -> list[str]:
+        return [k for k in ("mean", "interval95", "a", "b") if getattr(self, k) is not None]
+
+    def shapes(self) -> tuple[float, float]:
+        """(a, b), fitted when given as mean and interval."""
+        if self.a is not None and self.b is not None:
+            return self.a, self.b
+        return beta_from_mean_interval(self.mean, *self.interval95, level=PRIOR_LEVEL)  # type: ignore[arg-type,misc]
+
+    def frozen(self) -> Any:
+        return stats.beta(*self.shapes())
+
+
+class LogNormalPrior(_PriorBase):
+    """Log-normal, given by ``median`` and either ``interval95`` (the median exactly, sdlog by
+    least squares on the log quantiles) or ``sdlog``."""
+
+    dist: Literal["lognormal"]
+    """``lognormal``."""
+    median: float = Field(gt=0)
+    """Median (exp of the mean of the log)."""
+    interval95: list[float] | None = Field(None, min_length=2, max_length=2)
+    """Central 95 % interval [low, high] around the median (or give ``sdlog``)."""
+    sdlog: float | None = Field(None, gt=0)
+    """Standard deviation of the natural log (or give ``interval95``)."""
+
+    @model_validator(mode="after")
+    def _spread_once(self) -> LogNormalPrior:
+        if (self.interval95 is None) == (self.sdlog is None):
+            raise ValueError(
+                "sdlog: a log-normal prior takes one of interval95 or sdlog, "
+                f"got {'both' if self.sdlog is not None else 'neither'}"
+            )
+        if self.interval95 is not None:
+            lo, hi = _interval(self.interval95)
+            if not 0 < lo < self.median < hi:
+                raise ValueError(
+                    f"interval95: must satisfy 0 < low < median ({self.median}) < high, "
+                    f"got {self.interval95}"
+                )
+        return self
+
+    def sigma(self) -> float:
+        """sdlog, fitted when given as an interval."""
+        if self.sdlog is not None:
+            return self.sdlog
+        return lognormal_sdlog(self.median, *self.interval95, level=PRIOR_LEVEL)  # type: ignore[misc]
+
+    def frozen(self) -> Any:
+        return stats.lognorm(s=self.sigma(), scale=self.median)
+
+    @property
+    def log_scale(self) -> bool:
+        return True
+
+
+class _Weighted(SpecModel):
+    weight: float = Field(gt=0, le=1)
+    """Weight of the component (the weights of a mixture sum to 1)."""
+    label: str = ""
+    """Name of the component (e.g. "in vivo")."""
+
+
+class UniformComponent(UniformPrior, _Weighted):
+    """A uniform mixture component."""
+
+
+class LogUniformComponent(LogUniformPrior, _Weighted):
+    """A log-uniform mixture component."""
+
+
+class BetaComponent(BetaPrior, _Weighted):
+    """A beta mixture component."""
+
+
+class LogNormalComponent(LogNormalPrior, _Weighted):
+    """A log-normal mixture component."""
+
+
+MixtureComponent = Annotated[
+    UniformComponent | LogUniformComponent | BetaComponent | LogNormalComponent,
+    Field(discriminator="dist"),
+]
+
+
+class MixturePrior(_PriorBase):
+    """A weighted mixture of uniform, log-uniform, beta or log-normal components."""
+
+    dist: Literal["mixture"]
+    """``mixture``."""
+    components: list[MixtureComponent] = Field(min_length=1)
+    """The components, each with its ``weight``; the weights sum to 1."""
+
+    @model_validator(mode="after")
+    def _weights(self) -> MixturePrior:
+        total = sum(c.weight for c in self.components)
+        if abs(total - 1) > 1e-9:
+            weights = [c.weight for c in self.components]
+            raise ValueError(f"components: the weights must sum to 1, got {total:g} ({weights})")
+        return self
+
+    def frozen(self) -> Mixture:
+        return Mixture([c.weight for c in self.components], [c.frozen() for c in self.components])
+
+    @property
+    def log_scale(self) -> bool:
+        return all(c.log_scale for c in self.components)
+
+    @property
+    def labels(self) -> list[str]:
+        """Component names (``label``, else the position)."""
+        return [c.label or str(i) for i, c in enumerate(self.components)]
+
+
+PRIOR_DISTRIBUTIONS = ("uniform", "loguniform", "beta", "lognormal", "mixture")
+
+PriorDistribution = Annotated[
+    UniformPrior | LogUniformPrior | BetaPrior | LogNormalPrior | MixturePrior,
+    Field(discriminator="dist"),
+]
+"""Prior of one assumption parameter (a union over ``dist``)."""
+
 
 class Prior(SpecModel):
-    """The assurance prior: independent parameter priors plus a point mass on no effect."""
+    """The assurance prior: independent parameter priors (each key other than ``p_null`` and
+    ``doc`` is a model parameter, with its distribution) plus a point mass on no effect."""
 
     model_config = SpecModel.model_config | {"extra": "allow"}
+    __pydantic_extra__: dict[str, PriorDistribution] = Field(init=False)  # type: ignore[assignment]
     p_null: float = Field(0.0, ge=0, le=1)
     """Prior mass on no drug effect (I_max = 0)."""
     doc: str = ""
@@ -149,22 +365,27 @@ class Prior(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _known_keys(cls, data):  # other keys are parameter names, each with a distribution
+        if isinstance(data, Mapping):
+            for name, value in data.items():
+                if name in ("p_null", "doc"):
+                    continue
+                if not isinstance(value, Mapping):
+                    raise ValueError(
+                        f"{name}: a parameter's prior is an object with 'dist' (one of "
+                        f"{', '.join(PRIOR_DISTRIBUTIONS)}), got {value!r}"
+                    )
+                if value.get("dist") not in PRIOR_DISTRIBUTIONS:
+                    raise ValueError(
+                        f"{name}.dist: unknown value {value.get('dist')!r}"
+                        f"{did_you_mean(value.get('dist'), PRIOR_DISTRIBUTIONS)}; "
+                        f"allowed: {', '.join(PRIOR_DISTRIBUTIONS)}"
+                    )
         return data
 
-    @model_validator(mode="after")
-    def _distributions(self) -> Prior:
-        for name, value in (self.__pydantic_extra__ or {}).items():
-            try:
-                validate_spec(PriorDistribution, value, root=name)
-            except SpecError as exc:
-                raise ValueError(str(exc)) from None
-        return self
-
     @property
-    def parameters(self) -> dict[str, PriorDistribution]:
-        """Parameter -> its prior distribution."""
-        extra = self.__pydantic_extra__ or {}
-        return {k: PriorDistribution.model_validate(v) for k, v in extra.items()}
+    def parameters(self) -> dict[str, Any]:
+        """Parameter -> its prior distribution (a spec object with ``frozen()``)."""
+        return dict(self.__pydantic_extra__ or {})
 
 
 class Uncertainty(SpecModel):

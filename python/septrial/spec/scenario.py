@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
 from septrial import _core
@@ -194,11 +195,6 @@ class Scenario(SpecModel):
         for name in self.covariates:
             if name not in PATIENT_COVARIATES:
                 fail(f"covariates.{name}", "unknown covariate", name, PATIENT_COVARIATES)
-        prior = self.uncertainty.prior
-        if prior is not None:
-            for name in prior.parameters:
-                if name not in self.uncertainty.grid:
-                    fail(f"uncertainty.prior.{name}", "has no grid", name, self.uncertainty.grid)
         return self
 
     # ---- construction ----
@@ -287,6 +283,12 @@ class Scenario(SpecModel):
             j = info.resolve(name, "$.uncertainty.grid")
             for v in values:
                 info.check_value(j, v, "$.uncertainty.grid")
+        prior = self.uncertainty.prior
+        for name, dist in (prior.parameters if prior is not None else {}).items():
+            j = info.resolve(name, "$.uncertainty.prior")
+            # the prior's bulk (all but 1e-6 in each tail) inside the parameter's range
+            ends = dist.frozen().ppf([1e-6, 1 - 1e-6])
+            info.check_values(j, np.asarray(ends, dtype=float), "$.uncertainty.prior")
 
     # ---- files next to the scenario ----
     def resolve_file(self, value: str, kind: str, field: str) -> Path:
