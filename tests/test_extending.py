@@ -310,3 +310,30 @@ def test_extensions_travel_with_the_scenario_and_its_checkpoint_key(sc):
     assert [a.name for a in changed.extensions.analyses] == ["my_welch"]
     assert "python_extensions" in user.canonical_json()
     assert "python_extensions" not in sc.canonical_json()
+
+
+def test_extensions_give_the_local_result_on_a_dask_cluster(sc):
+    """Fixed screening chunks on Dask, adaptive ones here: the same patients, sampled covariates,
+    user endpoints and user analyses."""
+    from dask.distributed import Client, LocalCluster
+
+    user = (
+        sc.with_covariates(crp_mg_l=crp)
+        .with_endpoint("il6_48h_traj", il6_at_48h, times_h=[0, 24, 48])
+        .with_analysis("my_welch", welch_sofa)
+    )
+    kw = {"n_per_arm": [6], "n_trials": 4, "seed": 8, "method": "pool", "pool_per_arm": 8}
+    kw |= {"n_pools": 1, "analyses": ["my_welch"]}
+    local_trial = septrial.run_trial(user, n_per_arm=6, seed=8)
+    local_power = septrial.power_curve(user, **kw)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote_trial = septrial.run_trial(user, n_per_arm=6, seed=8, executor=client)
+        remote_power = septrial.power_curve(user, executor=client, **kw)
+    pd.testing.assert_frame_equal(local_trial.patients, remote_trial.patients)
+    pd.testing.assert_frame_equal(local_trial.analysis, remote_trial.analysis)
+    pd.testing.assert_frame_equal(local_power.table, remote_power.table)
