@@ -24,7 +24,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["quickstart", "dosing_variants", "screening_recruitment", "sample_size"]
+NAMES = ["quickstart", "dosing_variants", "screening_recruitment", "sample_size", "extending"]
 CELL_TIMEOUT_S = 300
 SCALE_VARIABLE = "SEPTRIAL_NOTEBOOK_SCALE"
 

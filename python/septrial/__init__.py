@@ -33,6 +33,7 @@ _EXPORTS = {
     "module_names": "septrial.composition",
     "module_signals": "septrial.composition",
     "define_model": "septrial.modeldef",
+    "trajectories": "septrial.trajectories",
     "export_sbml": "septrial.sbml",
     "import_sbml": "septrial.sbml",
 }

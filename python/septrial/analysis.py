@@ -10,6 +10,7 @@ import pandas as pd
 from septrial.solver_failures import failure_table, raise_if_failures_explain
 from septrial.spec.analysis import AnalysisItem
 from septrial.stats import OUTCOME_KIND, analyse_arms, hierarchical, holm
+from septrial.user_analyses import run_user_analysis
 
 #: Stand-in for "worst possible" outcomes in rank analyses (beyond any simulated value).
 _WORST = 1e300
@@ -93,6 +94,22 @@ def analyse(
                 "p_value": res.p_value,
                 "n_control": res.n_control,
                 "n_treated": res.n_treated,
+                "solver_failed_control": int(failures.loc[control, "n_solver_failed"]),
+                "solver_failed_treated": int(failures.loc[treated, "n_solver_failed"]),
+            }
+        )
+    for user in scenario.extensions.analyses:
+        both = table[table["arm"].isin((control, treated))].reset_index(drop=True)
+        rows.append(
+            {
+                "analysis": user.name,
+                "role": user.role,
+                "endpoint": None,
+                "test": user.test,
+                "estimand": "user",
+                **run_user_analysis(user, both),
+                "n_control": int((both["arm"] == control).sum()),
+                "n_treated": int((both["arm"] == treated).sum()),
                 "solver_failed_control": int(failures.loc[control, "n_solver_failed"]),
                 "solver_failed_treated": int(failures.loc[treated, "n_solver_failed"]),
             }

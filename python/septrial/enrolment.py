@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.cohort.frame import Frame, simulate_to_screening
+from septrial.covariate_samplers import sample_covariates
 from septrial.feasibility import explain_nobody_alive, explain_nobody_eligible, nobody_after
 from septrial.study import as_study
 
@@ -40,10 +41,10 @@ def screen_chunk(study, first_index: int, n: int, seed: int, threads: int | None
     study = as_study(study)
     population = study.population
     criteria = list(study.criteria.criteria)
-    baseline_cols = set(population.columns)
+    baseline_cols = set(population.columns) | {s.name for s in study.scenario.extensions.samplers}
     early = [c for c in criteria if c.variables is not None and c.variables <= baseline_cols]
     late = [c for c in criteria if c not in early]
-    covariates = population.sample(n, seed, first_index=first_index, threads=threads)
+    covariates = sample_covariates(study, n, seed, first_index=first_index, threads=threads)
     candidates = np.flatnonzero(~_failing(early, covariates))
     if len(candidates) == 0:
         empty = Frame(covariates.iloc[:0].copy(), np.zeros((0, 0)), seed)

@@ -12,6 +12,7 @@ import pandas as pd
 from septrial.cohort.frame import Frame
 from septrial.progress import progress_callback
 from septrial.study import as_study
+from septrial.user_endpoints import endpoint_grid, endpoint_values
 
 _WITHDRAWAL_STREAM = 0x5717_4D72
 
@@ -59,11 +60,13 @@ def treat(
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
         matrix[:, j] = np.broadcast_to(np.asarray(merged[name], dtype=float), (n,))
-    grid = np.zeros(0) if grid_h is None else np.asarray(grid_h, dtype=float)
-    with progress_callback(progress, n, f"treat {arm}") as callback:
-        values, traj, status = engine.treat(
-            **frame.engine_inputs(np.arange(n), study.opioids),
-            arm=list(engine.arm_names).index(arm),
+    inputs = frame.engine_inputs(np.arange(n), study.opioids)
+    arm_index = list(engine.arm_names).index(arm)
+
+    def run(grid, callback=None):
+        return engine.treat(
+            **inputs,
+            arm=arm_index,
             override_names=names,
             overrides=matrix,
             grid_h=grid,
@@ -71,6 +74,10 @@ def treat(
             threads=int(threads or os.cpu_count() or 1),
             progress=callback,
         )
+
+    grid = np.zeros(0) if grid_h is None else np.asarray(grid_h, dtype=float)
+    with progress_callback(progress, n, f"treat {arm}") as callback:
+        values, traj, status = run(grid, callback)
     out = pd.DataFrame(values, columns=list(engine.treat_columns))
     out.insert(0, "arm", arm)
     out.insert(0, "patient", frame.table["patient"].to_numpy())
@@ -80,8 +87,26 @@ def treat(
         sc.withdrawal_rate
     )
     out["withdrawn"] = withdrawn
+    for sampler in sc.extensions.samplers:  # Python covariates travel with the patient
+        out[sampler.name] = frame.table[sampler.name].to_numpy()
     endpoint_cols = [c for c in engine.treat_columns if c not in ("t_rand_h", "followed_h")]
     out.loc[withdrawn | ~out["solver_ok"], endpoint_cols] = np.nan
+    user = sc.extensions.endpoints
+    if user:  # a separate solve on the user grid: the engine's endpoints stay as they are
+        grid_u = endpoint_grid(user)
+        _, traj_u, status_u = run(grid_u)
+        skip = withdrawn | ~out["solver_ok"].to_numpy() | ~np.asarray(status_u["ok"], dtype=bool)
+        patients = out["patient"].to_numpy()
+        for name, v in endpoint_values(
+            user,
+            traj_u,
+            list(engine.observables),
+            grid_u,
+            patients,
+            skip,
+            out["death_rel_h"].to_numpy(dtype=float),
+        ).items():
+            out[name] = v
     if grid_h is not None:
         out.attrs["trajectories"] = traj
         out.attrs["observables"] = list(engine.observables)

@@ -43,7 +43,6 @@ from septrial.plotting.power import plot_power_curve
 from septrial.power_fresh import choose_method, fresh_replicates, fresh_table, run_fresh
 from septrial.power_pools import Pools, build_pools, pool_power, resolve_pools, treat_pools
 from septrial.progress import overall_bar
-from septrial.spec.analysis import AnalysisItem
 from septrial.spec.base import validate_spec
 from septrial.spec.design import Prior, UniformPrior
 from septrial.stats import binomial_ci, sample_size_for_power
@@ -51,6 +50,7 @@ from septrial.stats.priors import PriorSampler
 from septrial.stats.replicates import mean_interval
 from septrial.study import as_study
 from septrial.trial import arm_request, arm_sizes
+from septrial.user_functions import check_portable
 
 METHODS = ("auto", "pool", "fresh")
 #: How assurance integrates over the prior.
@@ -60,13 +60,17 @@ __all__ = ["METHODS", "Pools", "PowerResult", "assurance", "build_pools", "power
 __all__ += ["INTEGRATIONS", "analyse_table", "power_grid", "prior_sampler", "prior_weights"]
 
 
-def _plan(scenario, analyses: str | Sequence[str]) -> list[AnalysisItem]:
-    plan = scenario.analysis.plan
+def _plan(scenario, analyses: str | Sequence[str]) -> list:
+    """Plan items (and user analyses, ``Scenario.with_analysis``) selected by ``analyses``."""
+    users = list(scenario.extensions.analyses)
     if analyses == "primary":
-        return scenario.analysis.primary
+        return scenario.analysis.primary + [u for u in users if u.role == "primary"]
+    plan = [*scenario.analysis.plan, *users]
     if analyses == "all":
         return plan
     names = [p.name for p in plan]
+    if isinstance(analyses, str):
+        analyses = [analyses]
     unknown = [a for a in analyses if a not in names]
     if unknown:
         raise ValueError(
@@ -315,6 +319,7 @@ def power_curve(
         seed, n_trials, pool_per_arm, n_pools, threads, scenario
     )
     plan = _plan(scenario, analyses)
+    check_portable(scenario, executor)
     params = real_map("params", params, arrays=False)
     if pools is not None and method == "auto":
         method = "pool"
@@ -379,6 +384,7 @@ def power_grid(
         seed, n_trials, pool_per_arm, n_pools, threads, scenario
     )
     plan = _plan(scenario, analyses)
+    check_portable(scenario, executor)
     keys = list(grid)
     cells = [
         {k: float(v) for k, v in zip(keys, values, strict=True)}

@@ -25,6 +25,8 @@ from septrial.solver_failures import failed_mask
 from septrial.stats import OUTCOME_KIND, analyse_arms, binomial_ci
 from septrial.stats.pool_power import p_values_of_rows
 from septrial.trial import TRIAL_STRIDE, arm_sizes, trial_arms
+from septrial.user_analyses import trial_p_values
+from septrial.user_functions import UserAnalysis
 
 
 def fresh_trials(
@@ -70,7 +72,10 @@ def fresh_trials(
 
 def _p_values(scenario, item, trials, n_c: int, n_t: int) -> np.ndarray:
     """P-values of one plan item in every trial at n_c / n_t patients per arm: the trials'
-    outcome matrices go through the vectorised paths of the pool method at once."""
+    outcome matrices go through the vectorised paths of the pool method at once (a user
+    analysis gets each trial's table)."""
+    if isinstance(item, UserAnalysis):
+        return trial_p_values(item, trials, n_c, n_t)
     death_rule = scenario.analysis.death_rule
     inputs = [
         (
@@ -204,6 +209,9 @@ def pilot_costs(study, plan, seed: int, threads) -> tuple[float, float]:
         t1 = time.perf_counter()
         sc = study.scenario
         for item in plan:
+            if isinstance(item, UserAnalysis):
+                trial_p_values(item, [(tables[0], tables[1])], m, m)
+                continue
             tc, yc, bc = analysis_inputs(tables[0], item, sc, sc.analysis.death_rule)
             _, yt, bt = analysis_inputs(tables[1], item, sc, sc.analysis.death_rule)
             try:

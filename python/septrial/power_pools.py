@@ -32,6 +32,8 @@ from septrial.solver_failures import failed_mask, failure_table, raise_if_failur
 from septrial.stats import power_from_pools
 from septrial.stats.replicates import replicate_interval
 from septrial.study import as_study
+from septrial.user_analyses import pool_power_rows
+from septrial.user_functions import UserAnalysis
 
 
 @dataclass
@@ -143,6 +145,13 @@ def pool_power(
     for item in plan:
         parts = []
         for j, (c, t) in enumerate(zip(ctrl, trt, strict=True)):
+            seed_j = np.random.SeedSequence(seed, spawn_key=(j,))
+            if isinstance(item, UserAnalysis):
+                test = item.test
+                pw = pool_power_rows(item, c, t, n_list, per_pool, alpha, seed_j, ci)
+                pw["replicate"] = j
+                parts.append(pw)
+                continue
             test, yc, bc = analysis_inputs(c, item, scenario, death_rule)
             _, yt, bt = analysis_inputs(t, item, scenario, death_rule)
             try:
@@ -153,7 +162,7 @@ def pool_power(
                     per_pool,
                     test=test,
                     alpha=alpha,
-                    seed=np.random.SeedSequence(seed, spawn_key=(j,)),
+                    seed=seed_j,
                     baseline_control=bc,
                     baseline_treated=bt,
                     ci=ci,

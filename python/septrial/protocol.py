@@ -115,6 +115,8 @@ def protocol_findings(scenario) -> list[LintFinding]:
     crit = criteria_of(scenario)
     covariates = dict(population_of(scenario).covariates)
     covariates.update(SCREENING_QUANTITIES)
+    for sampler in scenario.extensions.samplers:  # Scenario.with_covariates: numbers, any range
+        covariates[sampler.name] = {"type": "number"}
     findings = lint_criteria(crit.criteria, covariates, age_header=crit.age_header)
     endpoints = {e.name: e for e in scenario.endpoints}
     for item in scenario.analysis.primary:

@@ -17,6 +17,7 @@ from septrial.plotting.funnel import plot_exclusions, plot_funnel
 from septrial.screening.funnel import RecruitmentEstimate, ScreeningReport, screen_table
 from septrial.solver_failures import most_common_reason
 from septrial.study import as_study
+from septrial.user_functions import check_portable
 
 __all__ = ["ScreeningRun", "screen"]
 
@@ -176,6 +177,7 @@ def screen(
     if n_target is not None:
         n_target = whole("n_target", n_target, 1, MAX_ADMISSIONS)
     check_fits("n", n, int(n), BYTES_PER_ADMISSION, "septic ICU admissions")
+    check_portable(study.scenario, executor)
     # Nobody is followed up here: the frame keeps no model states (a third of its memory).
     frame = frame_chunks(study, int(n), seed, executor, threads, progress, keep_states=False)
     screened = frame.table[frame.alive]

@@ -100,6 +100,7 @@ class Study:
     def _check_criteria(self) -> None:
         known = {**dict(self.population.covariates), **SCREENING_QUANTITIES}
         allowed = set(known) | set(self.population.columns)
+        allowed |= {s.name for s in self.scenario.extensions.samplers}
         for c in self.criteria.criteria:
             if isinstance(c.rule, str):
                 try:

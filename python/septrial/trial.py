@@ -27,6 +27,7 @@ from septrial.randomisation import nested_allocation
 from septrial.solver_failures import failure_table
 from septrial.stats import OUTCOME_KIND
 from septrial.study import as_study
+from septrial.user_functions import check_portable
 
 #: Admission indices reserved per simulated trial: trial k enrols from k * TRIAL_STRIDE on.
 TRIAL_STRIDE = 2**36
@@ -64,6 +65,8 @@ class TrialResult:
     analysis: pd.DataFrame
     n_admissions: int
     seed: int
+    trial: int = 0
+    params: dict[str, float] | None = None
 
     @property
     def scenario(self):
@@ -163,6 +166,7 @@ def run_trial(
     trial = whole("trial", trial, 0, MAX_TRIAL)
     threads = optional_whole("threads", threads, 1, MAX_THREADS)
     params = real_map("params", params, arrays=False)
+    check_portable(sc, executor)
     n_c, n_t = arm_sizes(sc, n_per_arm)
     check_fits("n_per_arm", arm_request(sc, n_per_arm), n_c + n_t, BYTES_PER_PATIENT, "patients")
     rows_of = trial_arms(sc, n_c, n_t, seed, trial)
@@ -178,7 +182,9 @@ def run_trial(
         t.insert(2, "order", rows)
         parts.append(t)
     table = pd.concat(parts).sort_values("order").reset_index(drop=True)
-    baseline = frame.table[["patient", "age_y", "sex", "weight_kg", "sofa", "t_icu_h"]]
+    keep = [c for c in ("age_y", "sex", "weight_kg", "sofa", "t_icu_h") if c not in table]
+    baseline = frame.table[["patient", *keep]]
     table = table.merge(baseline, on="patient", how="left")
     n_admissions = int(frame.table["patient"].iloc[-1]) - first + 1
-    return TrialResult(study, table, analyse(table, sc, *names), n_admissions, seed)
+    analysis = analyse(table, sc, *names)
+    return TrialResult(study, table, analysis, n_admissions, seed, trial, params or None)

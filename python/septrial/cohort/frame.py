@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from septrial.covariate_samplers import sample_covariates
 from septrial.covariates import covariate_columns
 from septrial.progress import progress_callback
 from septrial.study import as_study
@@ -88,7 +89,7 @@ def sample_frame(
         raise ValueError(f"n: must be >= 1, got {n}")
     threads = threads or os.cpu_count() or 1
     study = as_study(study)
-    covariates = study.population.sample(n, seed, first_index=first_index, threads=threads)
+    covariates = sample_covariates(study, n, seed, first_index=first_index, threads=threads)
     return simulate_to_screening(study, covariates, seed, threads, progress, keep_states)
 
 

@@ -48,8 +48,15 @@ from septrial.spec.dosing import ProtocolDose
 from septrial.spec.endpoints import Endpoint
 from septrial.spec.journey import Journey
 from septrial.stats.analyses import ANALYSIS_TESTS
+from septrial.user_functions import CovariateSampler, Extensions, UserAnalysis, UserEndpoint
 
 __all__ = ["Scenario", "available_scenarios", "read_scenario"]
+
+#: Columns of the per-patient tables that the pipeline writes (user functions cannot take them).
+PATIENT_TABLE_COLUMNS = frozenset(
+    {"patient", "arm", "order", "solver_ok", "solver_reason", "withdrawn", "t_rand_h"}
+    | {"death_rel_h", "followed_h", "alive", "status", "attempts", "intubated", "ventilated"}
+)
 
 
 def available_scenarios() -> list[str]:
@@ -150,6 +157,7 @@ class Scenario(SpecModel):
 
     _folder: Path = PrivateAttr(default_factory=Path.cwd)
     _extra_criteria: tuple = PrivateAttr(default=())
+    _extensions: Extensions = PrivateAttr(default_factory=Extensions)
 
     # ---- structure: references between fields ----
     @model_validator(mode="after")
@@ -207,9 +215,16 @@ class Scenario(SpecModel):
         sc.check_model()
         return sc
 
-    def _copy_with(self, data: Mapping[str, Any], extra: tuple | None = None) -> Scenario:
+    def _copy_with(
+        self,
+        data: Mapping[str, Any],
+        extra: tuple | None = None,
+        extensions: Extensions | None = None,
+    ) -> Scenario:
         extra = self._extra_criteria if extra is None else extra
-        return Scenario.from_dict(data, folder=self._folder, extra_criteria=extra)
+        sc = Scenario.from_dict(data, folder=self._folder, extra_criteria=extra)
+        sc._extensions = self._extensions if extensions is None else extensions
+        return sc
 
     def save(self, path: str | Path) -> Path:
         """Writes the scenario as JSON (atomically)."""
@@ -319,11 +334,82 @@ class Scenario(SpecModel):
     def with_criteria(self, *criteria) -> Scenario:
         """Copy with extra criteria added from Python, e.g. a callable over the cohort table:
         ``Criterion(id="bmi_cap", kind="exclusion", text="BMI > 35", rule=lambda df: df.bmi > 35)``.
-        (Lambdas do not travel to Dask workers; use module-level functions there.)"""
+        With a Dask executor, a rule that cannot be serialised is refused, naming it."""
         for i, c in enumerate(criteria):
             if not isinstance(c, Criterion):
                 raise ValueError(f"criteria[{i}]: must be a septrial.screening.Criterion")
         return self._copy_with(self.to_dict(), self._extra_criteria + tuple(criteria))
+
+    def with_covariates(self, **samplers) -> Scenario:
+        """Copy with covariate columns computed in Python after the population is sampled:
+        ``name=fn`` where ``fn(table: pandas.DataFrame, rng: numpy.random.Generator)`` returns one
+        finite number per row of ``table`` (a new column, e.g. a biomarker, or a replacement of
+        an existing one such as ``weight_kg``). Samplers run in the order given, each seeing the
+        columns of those before it; criteria (string rules or callables) may use the new columns.
+
+        ``rng`` is derived from the seed (never global state): the same seed gives the same
+        column, on any chunking and on a Dask cluster.
+
+        >>> def crp(df, rng):
+        ...     return rng.lognormal(np.log(150.0), 0.5, size=len(df))
+        >>> sc2 = sc.with_covariates(crp_mg_l=crp)
+        """
+        known = {s.name for s in self._extensions.samplers}
+        added = []
+        for name, fn in samplers.items():
+            if name in known:
+                raise ValueError(f"covariates.{name}: a sampler of that name is already set")
+            if name in PATIENT_TABLE_COLUMNS:
+                raise ValueError(f"covariates.{name}: a column the pipeline owns; choose another")
+            added.append(CovariateSampler(name, fn))
+        ext = self._extensions
+        ext = Extensions(ext.samplers + tuple(added), ext.endpoints, ext.analyses)
+        return self._copy_with(self.to_dict(), extensions=ext)
+
+    def with_endpoint(self, name: str, fn, times_h) -> Scenario:
+        """Copy with an endpoint computed in Python from each patient's trajectory: ``fn``
+        receives a DataFrame with ``time_h`` (hours after randomisation, the values of
+        ``times_h``) and one column per model observable, and returns a float (NaN: missing).
+        The value appears as column ``name`` of the per-patient tables (``run_trial``, power
+        pools, fresh trials) and user analyses can test it. Withdrawn patients and failed solves
+        get NaN; a patient who dies has NaN observables after death.
+
+        >>> def il6_auc(traj):
+        ...     return np.trapezoid(traj.il6_pg_ml, traj.time_h)
+        >>> sc2 = sc.with_endpoint("il6_auc_72h", il6_auc, times_h=np.arange(0, 73, 4))
+        """
+        taken = set(self.endpoint_names) | {e.name for e in self._extensions.endpoints}
+        if name in taken:
+            raise ValueError(f"name: endpoint {name!r} already exists")
+        if name in PATIENT_TABLE_COLUMNS or name in {s.name for s in self._extensions.samplers}:
+            raise ValueError(f"name: {name!r} is already a column of the per-patient table")
+        ext = self._extensions
+        endpoint = UserEndpoint(name, fn, tuple(times_h))
+        ext = Extensions(ext.samplers, ext.endpoints + (endpoint,), ext.analyses)
+        return self._copy_with(self.to_dict(), extensions=ext)
+
+    def with_analysis(self, name: str, fn, *, role: str = "secondary") -> Scenario:
+        """Copy with an analysis written in Python: ``fn(patients: pandas.DataFrame)`` gets one
+        trial's per-patient table (both arms, column ``arm``; missing outcomes are NaN) and
+        returns the p-value, a tuple ``(estimate, p_value)``, or a dict with ``p_value`` and
+        optionally ``estimate``, ``ci_low``, ``ci_high``. It joins the plan's multiplicity
+        control in ``run_trial`` and can be chosen in ``power_curve(analyses=[name])``.
+
+        >>> def welch_il6(df):
+        ...     c, t = (np.log(df.loc[df.arm == a, "il6_72h"].dropna()) for a in ("control",
+        ...                                                                   "esketamine"))
+        ...     r = scipy.stats.ttest_ind(t, c, equal_var=False)
+        ...     return t.mean() - c.mean(), r.pvalue
+        >>> sc2 = sc.with_analysis("welch_log_il6", welch_il6)
+        """
+        taken = [p.name for p in self.analysis.plan] + [a.name for a in self._extensions.analyses]
+        if name in taken:
+            raise ValueError(f"name: analysis {name!r} already exists")
+        ext = self._extensions
+        ext = Extensions(
+            ext.samplers, ext.endpoints, ext.analyses + (UserAnalysis(name, fn, role),)
+        )
+        return self._copy_with(self.to_dict(), extensions=ext)
 
     def with_criterion(self, criterion_id: str, **changes: Any) -> Scenario:
         """Copy with one criterion of the set changed, e.g.
@@ -347,6 +433,12 @@ class Scenario(SpecModel):
     def extra_criteria(self) -> tuple:
         """Criteria added from Python (:meth:`with_criteria`)."""
         return self._extra_criteria
+
+    @property
+    def extensions(self) -> Extensions:
+        """Python functions added with :meth:`with_covariates`, :meth:`with_endpoint` and
+        :meth:`with_analysis`."""
+        return self._extensions
 
     @property
     def arm_names(self) -> list[str]:
@@ -376,8 +468,12 @@ class Scenario(SpecModel):
         return fixed.value if fixed is not None else PATIENT_COVARIATES[name].default
 
     def canonical_json(self) -> str:
-        """The resolved specification as canonical JSON (sorted keys, defaults included)."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """The resolved specification as canonical JSON (sorted keys, defaults included), with
+        the names of the Python functions it carries, if any (checkpoint keys)."""
+        data = self.to_dict()
+        if self._extensions:
+            data["python_extensions"] = self._extensions.key()
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def lint(self) -> list:
         """Protocol consistency findings: contradictory bounds, header mismatches, criteria on
