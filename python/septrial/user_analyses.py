@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from septrial.stats.binomial import binomial_ci
-from septrial.stats.pool_power import nested_sample_indices
+from septrial.stats.pool_power import nested_sample_indices, power_row
 from septrial.user_functions import UserAnalysis, function_label
 
 __all__ = ["pool_power_rows", "run_user_analysis", "trial_p_values"]
@@ -102,20 +101,5 @@ def pool_power_rows(
                 for k in range(n_trials)
             ]
         )
-        analysable = ~np.isnan(p)
-        rejected = int(np.sum(p[analysable] < alpha))
-        low, high = binomial_ci(rejected, n_trials, method=ci)
-        rows.append(
-            {
-                "n_per_arm": n,
-                "power": rejected / n_trials,
-                "power_ci_low": low,
-                "power_ci_high": high,
-                "n_trials": n_trials,
-                "test": analysis.test,
-                "alpha": alpha,
-                "n_rejected": rejected,
-                "n_not_analysable": int((~analysable).sum()),
-            }
-        )
+        rows.append(power_row(n, p, analysis.test, alpha, ci))
     return pd.DataFrame(rows)

@@ -426,23 +426,7 @@ def power_from_pools(
     rows = []
     for n in ns:
         p = _trial_p_values(test, pools, idx_c[:, :n], idx_t[:, :n], alternative, progress)
-        analysable = ~np.isnan(p)
-        rejected = int(np.sum(p[analysable] < alpha))
-        low, high = binomial_ci(rejected, n_trials, method=ci)
-        rows.append(
-            {
-                "n_per_arm": n,
-                "power": rejected / n_trials,
-                "power_ci_low": low,
-                "power_ci_high": high,
-                "n_trials": n_trials,
-                "test": test,
-                "alpha": alpha,
-                "alternative": alternative,
-                "n_rejected": rejected,
-                "n_not_analysable": int(np.sum(~analysable)),
-            }
-        )
+        rows.append(power_row(n, p, test, alpha, ci, alternative=alternative))
     table = pd.DataFrame(rows)
     table.attrs["seed_entropy"] = root.entropy
     return table
@@ -611,3 +595,23 @@ def analytic_power_t(
         alternative=_SM_ALTERNATIVE[alternative],
     )
     return float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=float)
+
+
+def power_row(n: int, p: np.ndarray, test: str, alpha: float, ci: str, **labels) -> dict:
+    """One row of a power table from the trials' p-values at ``n`` per arm (NaN: the trial could
+    not be analysed, which counts as not rejected)."""
+    analysable = ~np.isnan(p)
+    rejected = int(np.sum(p[analysable] < alpha))
+    low, high = binomial_ci(rejected, len(p), method=ci)
+    return {
+        "n_per_arm": n,
+        "power": rejected / len(p),
+        "power_ci_low": low,
+        "power_ci_high": high,
+        "n_trials": len(p),
+        "test": test,
+        "alpha": alpha,
+        **labels,
+        "n_rejected": rejected,
+        "n_not_analysable": int(np.sum(~analysable)),
+    }
