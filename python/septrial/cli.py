@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import sys
 import time
 from typing import Any
@@ -281,7 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, doc: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=summary, description=doc, formatter_class=_Formatter)
+        # docstrings span lines with their indentation: the help shows them as written
+        description = inspect.cleandoc(doc)
+        return sub.add_parser(
+            name, help=summary, description=description, formatter_class=_Formatter
+        )
 
     def scenario(sp) -> None:
         sp.add_argument("scenario", help="bundled scenario name (see 'septrial list') or a path")
