@@ -1,6 +1,7 @@
 #include "septrial/integrator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/numeric/odeint.hpp>
 #include <cmath>
 #include <limits>
@@ -37,10 +38,12 @@ struct PatientFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// dopri5's system: any contiguous state type (std::vector, or std::array for a fixed size).
 struct VectorSystem {
   const Patient* patient;
   std::size_t* evals;
-  void operator()(const std::vector<double>& x, std::vector<double>& dx, double t) const {
+  template <class State>
+  void operator()(const State& x, State& dx, double t) const {
     patient->rhs(t, x.data(), dx.data());
     ++*evals;
   }
@@ -166,6 +169,20 @@ void drive(Stepper& stepper, System system, State& x, Patient& patient, double t
   }
 }
 
+template <std::size_t N>
+SolveStatus& dopri5_fixed(Patient& patient, double t_start, const std::vector<double>& times,
+                          const SolverOptions& options, const OutputSink& sink, const Crossing* crossing,
+                          double* crossing_time, const double* initial_state, SolveStatus& status) {
+  std::array<double, N> x{};
+  if (initial_state) std::copy(initial_state, initial_state + N, x.begin());
+  else patient.initial_state(x.data());
+  auto stepper = odeint::make_dense_output(options.atol, options.rtol,
+                                           odeint::runge_kutta_dopri5<std::array<double, N>>());
+  drive(stepper, VectorSystem{&patient, &status.rhs_evals}, x, patient, t_start, times, options, sink,
+        crossing, crossing_time, status);
+  return status;
+}
+
 }  // namespace
 
 SolveStatus integrate_patient(Patient& patient, double t_start, const std::vector<double>& times,
@@ -183,6 +200,37 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
   const std::size_t n = patient.n_states();
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
+      // The common state sizes get a fixed-size state (std::array): no heap allocation per
+      // patient, loops of known length. odeint's array algebra applies the same element-wise
+      // operations in the same order as the range algebra, so results are bit-identical.
+      switch (n) {
+        case 2:
+          return dopri5_fixed<2>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                 initial_state, status);
+        case 3:
+          return dopri5_fixed<3>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                 initial_state, status);
+        case 4:
+          return dopri5_fixed<4>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                 initial_state, status);
+        case 5:
+          return dopri5_fixed<5>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                 initial_state, status);
+        case 6:
+          return dopri5_fixed<6>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                 initial_state, status);
+        case 10:
+          return dopri5_fixed<10>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                  initial_state, status);
+        case 12:
+          return dopri5_fixed<12>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                  initial_state, status);
+        case 20:
+          return dopri5_fixed<20>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                  initial_state, status);
+        default:
+          break;
+      }
       std::vector<double> x(n);
       if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
       else patient.initial_state(x.data());

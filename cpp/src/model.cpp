@@ -137,6 +137,14 @@ void ModelSpec::join_signals() {
     publish_order_.push_back(next);
     for (std::size_t c : after[next]) --pending[c];
   }
+  std::vector<bool> read(signals_.size(), false);
+  for (const auto& slots : input_slots_)
+    for (std::size_t s : slots) read[s] = true;
+  for (std::size_t c : publish_order_) {
+    const auto& outs = output_slots_[c];
+    if (std::any_of(outs.begin(), outs.end(), [&](std::size_t s) { return read[s]; }))
+      rhs_publish_order_.push_back(c);
+  }
 }
 
 void ModelSpec::collect_roles() {

@@ -47,6 +47,10 @@ class ModelSpec {
   /// Components in the order they publish: every module after the modules whose signals it
   /// turns into outputs.
   const std::vector<std::size_t>& publish_order() const { return publish_order_; }
+  /// The components of publish_order() with an output that some component reads as an input:
+  /// the only ones whose publish() a right-hand side needs (a module reads the bus only at its
+  /// declared inputs; observables are computed after publishing every component).
+  const std::vector<std::size_t>& rhs_publish_order() const { return rhs_publish_order_; }
 
   /// Column of the observable playing `role` (role_names()); throws InputError(field) naming the
   /// role when no component declares it.
@@ -80,7 +84,7 @@ class ModelSpec {
   std::vector<SignalInfo> signals_;
   std::vector<double> bus_defaults_;
   std::vector<std::vector<std::size_t>> input_slots_, output_slots_;
-  std::vector<std::size_t> publish_order_;
+  std::vector<std::size_t> publish_order_, rhs_publish_order_;
   std::vector<RoleBinding> roles_;
 };
 
