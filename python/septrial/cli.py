@@ -120,8 +120,9 @@ def _screen(study: Study, args, out: OutputFolder) -> dict[str, Any]:
     }
 
 
-def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
-    kwargs = dict(
+def _simulation_options(args) -> dict[str, Any]:
+    """The options that power, grid and assurance commands pass on alike."""
+    return dict(
         n_per_arm=args.n_list,
         n_trials=args.n_trials,
         seed=args.seed,
@@ -131,6 +132,10 @@ def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
         executor=args.executor,
         method=args.method,
     )
+
+
+def _power(study: Study, args, out: OutputFolder, grid: bool) -> dict[str, Any]:
+    kwargs = _simulation_options(args)
     pc = power_curve(study, analyses="all", **kwargs)
     out.table("power_curve", pc.table)
     control, treated = study.arm_names[:2]
@@ -188,17 +193,7 @@ def cmd_assurance(args, study: Study, out: OutputFolder) -> dict[str, Any]:
     Wilson interval of the share of successful trials. --integration grid integrates the power
     grid (uncertainty.grid) instead, with the discretisation error in the interval."""
     t0 = time.perf_counter()
-    kwargs = dict(
-        n_per_arm=args.n_list,
-        n_trials=args.n_trials,
-        seed=args.seed,
-        threads=args.threads,
-        progress=args.progress,
-        checkpoint=args.checkpoint,
-        executor=args.executor,
-        method=args.method,
-        analyses="all" if args.all_analyses else "primary",
-    )
+    kwargs = _simulation_options(args) | {"analyses": "all" if args.all_analyses else "primary"}
     result: dict[str, Any] = {"integration": args.integration}
     if args.integration == "monte_carlo":
         table, draws = assurance(study, integration="monte_carlo", return_draws=True, **kwargs)
