@@ -7,9 +7,11 @@
 #include <limits>
 #include <stdexcept>
 
+#include "septrial/dopri5.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/exact_linear.hpp"
 #include "septrial/hybrid_integrator.hpp"
+#include "septrial/linear_rhs.hpp"
 
 namespace septrial {
 
@@ -49,6 +51,20 @@ struct VectorSystem {
   }
 };
 
+/// dopri5's system when the model is one module reading no signal: the module's own right-hand
+/// side, one call less per evaluation than through Patient::rhs (which does the same).
+struct SoleModuleSystem {
+  const Module* module;
+  const SignalBus* bus;
+  const double* rate;  ///< the patient's current dosing rate (Patient::set_rates_from)
+  std::size_t* evals;
+  template <class State>
+  void operator()(const State& x, State& dx, double t) const {
+    module->rhs(t, x.data(), dx.data(), *bus, *rate);
+    ++*evals;
+  }
+};
+
 /// Rosenbrock needs ublas state types and a Jacobian: the model's analytic one when it has one
 /// (counted as one evaluation), else a forward finite difference into buffers allocated once per
 /// patient.
@@ -71,27 +87,47 @@ struct StiffJacobian {
                   ublas::vector<double>& dfdt) const {
     const std::size_t n = x.size();
     if (analytic != 0) {
-      analytic = patient->jacobian(t, &x.data()[0], &J.data()[0], &dfdt.data()[0]) ? 1 : 0;
+      std::size_t used = 0;
+      analytic = patient->jacobian(t, &x.data()[0], &J.data()[0], &dfdt.data()[0], &used) ? 1 : 0;
       if (analytic) {
-        ++*evals;
+        *evals += std::max<std::size_t>(used, 1);  // an analytic Jacobian counts as one evaluation
         return;
       }
     }
     patient->rhs(t, &x.data()[0], &f0.data()[0]);
     xp = x;
     for (std::size_t j = 0; j < n; ++j) {
-      const double h = 1e-7 * std::max(std::abs(x[j]), 1e-3);
+      const double h = difference_step(x[j], 1e-3);
       xp[j] = x[j] + h;
       patient->rhs(t, &xp.data()[0], &f1.data()[0]);
       for (std::size_t i = 0; i < n; ++i) J(i, j) = (f1[i] - f0[i]) / h;
       xp[j] = x[j];
     }
-    const double ht = 1e-7 * std::max(std::abs(t), 1.0);
+    const double ht = difference_step(t, 1.0);
     patient->rhs(t + ht, &x.data()[0], &f1.data()[0]);
     for (std::size_t i = 0; i < n; ++i) dfdt[i] = (f1[i] - f0[i]) / ht;
     *evals += n + 2;
   }
 };
+
+/// Shortens the next trial step so that it ends on a breakpoint. odeint's steppers are restarted
+/// there (re-evaluating the derivative); Dopri5Dense keeps its derivative, which is the same value.
+template <class Stepper>
+void land_on_breakpoint(Stepper& stepper, double remaining) {
+  stepper.initialize(stepper.current_state(), stepper.current_time(), remaining);
+}
+template <std::size_t N>
+void land_on_breakpoint(Dopri5Dense<N>& stepper, double remaining) {
+  stepper.set_step(remaining);
+}
+
+/// After the dosing rates change (Patient::set_rates_from): only LinearRhs holds a copy of them.
+template <class System>
+void rates_changed(System&) {}
+template <std::size_t N>
+void rates_changed(LinearRhs<N>& system) {
+  system.rates_changed();
+}
 
 bool all_finite(const double* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
@@ -140,6 +176,7 @@ void drive(Stepper& stepper, System system, State& x, Patient& patient, double t
     if (k + 1 == points.size()) break;
     const double t1 = points[k + 1];
     patient.set_rates_from(t0);
+    rates_changed(system);
     const double span = t1 - t0;
     stepper.initialize(x, t0, std::min(options.first_step_h, span));
     const double eps = 1e-12 * std::max(1.0, std::abs(t1));
@@ -147,7 +184,7 @@ void drive(Stepper& stepper, System system, State& x, Patient& patient, double t
       const double remaining = t1 - stepper.current_time();
       if (stepper.current_time_step() > remaining) {
         // Land exactly on the breakpoint: the next rate change must not be stepped across.
-        stepper.initialize(stepper.current_state(), stepper.current_time(), remaining);
+        land_on_breakpoint(stepper, remaining);
       }
       const double before = crossing ? stepper.current_state()[crossing->state] : 0.0;
       const auto span_done = stepper.do_step(system);
@@ -169,6 +206,9 @@ void drive(Stepper& stepper, System system, State& x, Patient& patient, double t
   }
 }
 
+/// Beyond this many states a dense product costs more than the modules' sparse ones.
+constexpr std::size_t kMaxLinearRhsStates = 12;
+
 template <std::size_t N>
 SolveStatus& dopri5_fixed(Patient& patient, double t_start, const std::vector<double>& times,
                           const SolverOptions& options, const OutputSink& sink, const Crossing* crossing,
@@ -176,8 +216,21 @@ SolveStatus& dopri5_fixed(Patient& patient, double t_start, const std::vector<do
   std::array<double, N> x{};
   if (initial_state) std::copy(initial_state, initial_state + N, x.begin());
   else patient.initial_state(x.data());
-  auto stepper = odeint::make_dense_output(options.atol, options.rtol,
-                                           odeint::runge_kutta_dopri5<std::array<double, N>>());
+  Dopri5Dense<N> stepper(options.atol, options.rtol);
+  // A linear time-invariant model (PK on its own) gets its right-hand side as one fixed-size
+  // dense product inlined into the stepper.
+  if constexpr (N <= kMaxLinearRhsStates) {
+    LinearRhs<N> linear;
+    if (linear.bind(patient, &status.rhs_evals)) {
+      drive(stepper, linear, x, patient, t_start, times, options, sink, crossing, crossing_time, status);
+      return status;
+    }
+  }
+  if (const Module* sole = patient.sole_module()) {
+    drive(stepper, SoleModuleSystem{sole, &patient.bus(), &patient.sole_rate(), &status.rhs_evals}, x,
+          patient, t_start, times, options, sink, crossing, crossing_time, status);
+    return status;
+  }
   drive(stepper, VectorSystem{&patient, &status.rhs_evals}, x, patient, t_start, times, options, sink,
         crossing, crossing_time, status);
   return status;
@@ -200,9 +253,9 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
   const std::size_t n = patient.n_states();
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
-      // The common state sizes get a fixed-size state (std::array): no heap allocation per
-      // patient, loops of known length. odeint's array algebra applies the same element-wise
-      // operations in the same order as the range algebra, so results are bit-identical.
+      // The common state sizes get a fixed-size state and the hand-written stepper (dopri5.hpp):
+      // no heap allocation per patient, loops of known length, the same operations in the same
+      // order as odeint's range algebra on std::vector, so results are bit-identical.
       switch (n) {
         case 2:
           return dopri5_fixed<2>(patient, t_start, times, options, sink, crossing, crossing_time,

@@ -25,50 +25,21 @@ void LinearPk::flow(std::size_t from, std::size_t to, double k, Modulation m) {
   if (rates.empty()) rates.assign(n_ * n_, 0.0);
   rates[from * n_ + from] -= k;
   rates[to * n_ + from] += k;
-  sparse_ready_ = false;
-}
-
-void LinearPk::build_sparse() const {
-  sparse_ready_ = true;
-  sparse_rows_.clear();
-  sparse_col_.clear();
-  sparse_k_.clear();
-  for (int m = 0; m < 3; ++m) {
-    if (rates_[m].empty()) continue;
-    for (std::size_t i = 0; i < n_; ++i) {
-      const std::size_t begin = sparse_col_.size();
-      for (std::size_t j = 0; j < n_; ++j) {
-        const double k = rates_[m][i * n_ + j];
-        if (k == 0.0) continue;
-        sparse_col_.push_back(j);
-        sparse_k_.push_back(k);
-      }
-      if (sparse_col_.size() > begin) sparse_rows_.push_back({m, i, begin, sparse_col_.size()});
-    }
-  }
+  columns_ = RateColumns{};  // rebuilt at the next evaluation
 }
 
 void LinearPk::rhs(double t, const double* x, double* dx, const SignalBus& bus, double input_rate) const {
   const double il6 = e_il6_ > 0.0 ? bus[il6_slot_] : 0.0;
   const double factor[3] = {1.0, e_il6_ > 0.0 && il6 > 0.0 ? 1.0 - e_il6_ * il6 / (il6 + il6_50_) : 1.0,
                             1.0 + rise_per_h_ * std::max(t - rise_since_h_, 0.0)};
-  std::fill(dx, dx + n_, 0.0);
   double probe = 0.0;  // NaN when an amount is inf or NaN
   for (std::size_t j = 0; j < n_; ++j) probe += 0.0 * x[j];
   if (probe == 0.0) {
-    if (!sparse_ready_) build_sparse();  // once per patient, at the first evaluation
-    // Same sums in the same order as the dense product below: a skipped term 0 * x[j] is +-0, and
-    // adding +-0 to a sum that starts at +0 never changes it (a sum of doubles starting at +0 is
-    // never -0); a row without entries would add factor * (+0) to dx[i], likewise a no-op.
-    const std::size_t* col = sparse_col_.data();
-    const double* k = sparse_k_.data();
-    for (const auto& r : sparse_rows_) {
-      double sum = 0.0;
-      for (std::size_t e = r.begin; e < r.end; ++e) sum += k[e] * x[col[e]];
-      dx[r.row] += factor[r.modulation] * sum;
-    }
+    if (!columns_.built()) columns_.build(n_, rates_, 3);  // once per patient, at the first evaluation
+    columns_.apply(factor, x, dx);
   } else {
     // A non-finite amount: 0 * inf is NaN, so keep every term (the failure reads as before).
+    std::fill(dx, dx + n_, 0.0);
     for (int m = 0; m < 3; ++m) {
       if (rates_[m].empty()) continue;
       const double* row = rates_[m].data();

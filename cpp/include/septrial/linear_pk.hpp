@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "septrial/module.hpp"
+#include "septrial/rate_columns.hpp"
 
 namespace septrial {
 
@@ -73,20 +74,11 @@ class LinearPk : public Module {
   std::vector<Flow> flows_;
   /// The flows as dense rate matrices, one per Modulation (dx = sum_m factor_m M_m x).
   std::vector<double> rates_[3];
-  /// The same matrices without their zero entries, row by row (modulation-major, then row, then
-  /// column, the order of the dense product): a PK rate matrix is mostly zeros (Otto 2021: 15 of
-  /// 72 entries), and skipping a zero term leaves every sum bit-identical for a finite state.
-  struct SparseRow {
-    int modulation;
-    std::size_t row, begin, end;  ///< entries [begin, end) of sparse_col_ / sparse_k_
-  };
-  /// Built at the first evaluation after the last flow() (the module belongs to one patient, so to
-  /// one thread).
-  mutable std::vector<SparseRow> sparse_rows_;
-  mutable std::vector<std::size_t> sparse_col_;
-  mutable std::vector<double> sparse_k_;
-  mutable bool sparse_ready_ = false;
-  void build_sparse() const;
+  /// The same matrices by nonzero columns (rate_columns.hpp): a PK rate matrix is mostly zeros
+  /// (Otto 2021: 15 of 72 entries), and the column form gives the dense product's bits for a
+  /// finite state. Built at the first evaluation after the last flow() (the module belongs to one
+  /// patient, so to one thread).
+  mutable RateColumns columns_;
   std::vector<Output> outputs_;
   std::vector<std::size_t> input_slots_, output_slots_;
   double e_il6_ = 0.0, il6_50_ = 1.0;

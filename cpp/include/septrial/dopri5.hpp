@@ -1,0 +1,198 @@
+// Dormand-Prince 5(4) with FSAL, step-size control and dense output on a fixed-size state: the
+// algorithm of odeint's make_dense_output(atol, rtol, runge_kutta_dopri5<std::array<double, N>>())
+// written out, with every arithmetic operation in the same order, so results are bit-identical to
+// it. What it drops is odeint's layering (resizers, wrapped states, algebra dispatch, state copies
+// on each accepted step), which cost ~960 instructions per step for 6 states besides the
+// right-hand side. Same interface as odeint's dense-output stepper (initialize, do_step,
+// calc_state, current_*), so the integrator's driver takes either.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <utility>
+
+// On x86-64 Linux with GCC, the step is also compiled for AVX2 and the CPU picks the variant at load
+// time (an ifunc): twice the doubles per vector instruction in the stage combinations and a dense
+// linear right-hand side. No FMA is enabled, so every operation rounds as in the baseline build and
+// results are the same on any CPU.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SEPTRIAL_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SEPTRIAL_SIMD_CLONES
+#endif
+
+namespace septrial {
+
+namespace dopri5_detail {
+/// One coefficient times one stage derivative.
+struct Term {
+  double s;
+  const double* k;
+};
+/// y = x + s1 k1 + s2 k2 + ..., summed left to right for each element (odeint's scale_sum). The
+/// output is restrict, so the loop vectorises; each element's bits are those of the scalar loop.
+template <std::size_t N, class... Terms>
+inline void combine(double* __restrict__ y, const double* x, Terms... terms) {
+  for (std::size_t i = 0; i < N; ++i) y[i] = (x[i] + ... + (terms.s * terms.k[i]));
+}
+}  // namespace dopri5_detail
+
+template <std::size_t N>
+class Dopri5Dense {
+ public:
+  using State = std::array<double, N>;
+
+  Dopri5Dense(double atol, double rtol) : atol_(atol), rtol_(rtol) {}
+
+  /// Starts at (x0, t0) with step dt0; the derivative is evaluated at the next do_step.
+  void initialize(const State& x0, double t0, double dt0) {
+    x_[cur_] = x0;
+    t_ = t0;
+    dt_ = dt0;
+    deriv_ready_ = false;
+  }
+  /// Changes the next trial step and keeps the derivative at the current state: that derivative
+  /// is f(t, x) at the same (t, x) that initialize() would evaluate again, so the result is the
+  /// same with one right-hand-side evaluation less.
+  void set_step(double dt) { dt_ = dt; }
+
+  /// One accepted step (rejected trials are retried with a smaller step, at most 500 trials as in
+  /// odeint); returns (t_old, t_new).
+  template <class System>
+  std::pair<double, double> do_step(System& system) {
+    if (!deriv_ready_) {
+      system(x_[cur_], dx_[cur_], t_);
+      deriv_ready_ = true;
+    }
+    t_old_ = t_;
+    for (int trials = 0;;) {
+      const bool accepted = try_step(system);
+      if (trials++ >= 500)
+        throw std::runtime_error("Max number of iterations exceeded (500). A new step size was not found.");
+      if (accepted) break;
+    }
+    cur_ ^= 1;
+    return {t_old_, t_};
+  }
+
+  /// Dense output at t in [t_old, t_new] of the last step (Hairer, Norsett & Wanner I, p. 191).
+  SEPTRIAL_SIMD_CLONES void calc_state(double t, State& x) const {
+    constexpr double b1 = 35.0 / 384.0, b3 = 500.0 / 1113.0, b4 = 125.0 / 192.0, b5 = -2187.0 / 6784.0,
+                     b6 = 11.0 / 84.0;
+    const State& x_old = x_[cur_ ^ 1];
+    const State& k1 = dx_[cur_ ^ 1];
+    const State& k7 = dx_[cur_];
+    const double dt = t_ - t_old_;
+    const double theta = (t - t_old_) / dt;
+    const double X1 = 5.0 * (2558722523.0 - 31403016.0 * theta) / 11282082432.0;
+    const double X3 = 100.0 * (882725551.0 - 15701508.0 * theta) / 32700410799.0;
+    const double X4 = 25.0 * (443332067.0 - 31403016.0 * theta) / 1880347072.0;
+    const double X5 = 32805.0 * (23143187.0 - 3489224.0 * theta) / 199316789632.0;
+    const double X6 = 55.0 * (29972135.0 - 7076736.0 * theta) / 822651844.0;
+    const double X7 = 10.0 * (7414447.0 - 829305.0 * theta) / 29380423.0;
+    const double theta_m_1 = theta - 1.0;
+    const double theta_sq = theta * theta;
+    const double A = theta_sq * (3.0 - 2.0 * theta);
+    const double B = theta_sq * theta_m_1;
+    const double C = theta_sq * theta_m_1 * theta_m_1;
+    const double D = theta * theta_m_1 * theta_m_1;
+    const double w1 = dt * (A * b1 - C * X1 + D), w3 = dt * (A * b3 + C * X3), w4 = dt * (A * b4 - C * X4),
+                 w5 = dt * (A * b5 + C * X5), w6 = dt * (A * b6 - C * X6), w7 = dt * (B + C * X7);
+    using T = dopri5_detail::Term;
+    dopri5_detail::combine<N>(x.data(), x_old.data(), T{w1, k1.data()}, T{w3, k3_.data()}, T{w4, k4_.data()},
+                              T{w5, k5_.data()}, T{w6, k6_.data()}, T{w7, k7.data()});
+  }
+
+  const State& current_state() const { return x_[cur_]; }
+  double current_time() const { return t_; }
+  double current_time_step() const { return dt_; }
+
+ private:
+  /// One trial from (x_[cur_], dx_[cur_], t_) into the other slot; on success advances t_ and
+  /// proposes the next step, on failure shrinks dt_ (odeint's default error checker and step
+  /// adjuster: max-norm of |err| / (atol + rtol (|x| + |dt| |dx/dt|))).
+  template <class System>
+  SEPTRIAL_SIMD_CLONES bool try_step(System& system) {
+    constexpr double a2 = 1.0 / 5.0, a3 = 3.0 / 10.0, a4 = 4.0 / 5.0, a5 = 8.0 / 9.0;
+    constexpr double b21 = 1.0 / 5.0;
+    constexpr double b31 = 3.0 / 40.0, b32 = 9.0 / 40.0;
+    constexpr double b41 = 44.0 / 45.0, b42 = -56.0 / 15.0, b43 = 32.0 / 9.0;
+    constexpr double b51 = 19372.0 / 6561.0, b52 = -25360.0 / 2187.0, b53 = 64448.0 / 6561.0,
+                     b54 = -212.0 / 729.0;
+    constexpr double b61 = 9017.0 / 3168.0, b62 = -355.0 / 33.0, b63 = 46732.0 / 5247.0, b64 = 49.0 / 176.0,
+                     b65 = -5103.0 / 18656.0;
+    constexpr double c1 = 35.0 / 384.0, c3 = 500.0 / 1113.0, c4 = 125.0 / 192.0, c5 = -2187.0 / 6784.0,
+                     c6 = 11.0 / 84.0;
+    constexpr double dc1 = c1 - 5179.0 / 57600.0, dc3 = c3 - 7571.0 / 16695.0, dc4 = c4 - 393.0 / 640.0,
+                     dc5 = c5 - -92097.0 / 339200.0, dc6 = c6 - 187.0 / 2100.0, dc7 = -1.0 / 40.0;
+    const State& in = x_[cur_];
+    const State& k1 = dx_[cur_];
+    State& out = x_[cur_ ^ 1];
+    State& k7 = dx_[cur_ ^ 1];
+    const double t = t_, dt = dt_;
+    State& xt = tmp_;
+
+    using dopri5_detail::combine;
+    using T = dopri5_detail::Term;
+    const double s21 = dt * b21;
+    combine<N>(xt.data(), in.data(), T{s21, k1.data()});
+    system(xt, k2_, t + dt * a2);
+    const double s31 = dt * b31, s32 = dt * b32;
+    combine<N>(xt.data(), in.data(), T{s31, k1.data()}, T{s32, k2_.data()});
+    system(xt, k3_, t + dt * a3);
+    const double s41 = dt * b41, s42 = dt * b42, s43 = dt * b43;
+    combine<N>(xt.data(), in.data(), T{s41, k1.data()}, T{s42, k2_.data()}, T{s43, k3_.data()});
+    system(xt, k4_, t + dt * a4);
+    const double s51 = dt * b51, s52 = dt * b52, s53 = dt * b53, s54 = dt * b54;
+    combine<N>(xt.data(), in.data(), T{s51, k1.data()}, T{s52, k2_.data()}, T{s53, k3_.data()},
+               T{s54, k4_.data()});
+    system(xt, k5_, t + dt * a5);
+    const double s61 = dt * b61, s62 = dt * b62, s63 = dt * b63, s64 = dt * b64, s65 = dt * b65;
+    combine<N>(xt.data(), in.data(), T{s61, k1.data()}, T{s62, k2_.data()}, T{s63, k3_.data()},
+               T{s64, k4_.data()}, T{s65, k5_.data()});
+    system(xt, k6_, t + dt);
+    const double w1 = dt * c1, w3 = dt * c3, w4 = dt * c4, w5 = dt * c5, w6 = dt * c6;
+    combine<N>(out.data(), in.data(), T{w1, k1.data()}, T{w3, k3_.data()}, T{w4, k4_.data()},
+               T{w5, k5_.data()}, T{w6, k6_.data()});
+    system(out, k7, t + dt);  // first same as last: k1 of the next step
+
+    const double e1 = dt * dc1, e3 = dt * dc3, e4 = dt * dc4, e5 = dt * dc5, e6 = dt * dc6, e7 = dt * dc7;
+    // tmp_ (the stage state, no longer needed) holds the scaled errors.
+    const double err =
+        error_norm(tmp_.data(), in.data(), k1.data(), std::abs(dt), e1, e3, e4, e5, e6, e7, k7.data());
+    if (err > 1.0) {
+      dt_ = dt * std::max(0.9 * std::pow(err, -1.0 / 3.0), 0.2);
+      return false;
+    }
+    t_ = t + dt;
+    if (err < 0.5) dt_ = dt * (0.9 * std::pow(std::max(std::pow(5.0, -5.0), err), -1.0 / 5.0));
+    return true;
+  }
+
+  /// max_i |err_i| / (atol + rtol (|x_i| + |dt| |k1_i|)) with err = sum e_j k_j (odeint's error
+  /// estimate, rel_error and norm_inf: a NaN term is skipped by the max).
+  double error_norm(double* __restrict__ rel, const double* __restrict__ x, const double* __restrict__ k1,
+                    double abs_dt, double e1, double e3, double e4, double e5, double e6, double e7,
+                    const double* __restrict__ k7) {
+    const double *k3 = k3_.data(), *k4 = k4_.data(), *k5 = k5_.data(), *k6 = k6_.data();
+    for (std::size_t i = 0; i < N; ++i) {
+      const double xerr = e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i];
+      rel[i] = std::abs(xerr) / (atol_ + rtol_ * (std::abs(x[i]) + abs_dt * std::abs(k1[i])));
+    }
+    double err = 0.0;
+    for (std::size_t i = 0; i < N; ++i) err = std::max(err, rel[i]);
+    return err;
+  }
+
+  double atol_, rtol_;
+  std::array<State, 2> x_{}, dx_{};  ///< current and previous state and derivative, by cur_
+  State k2_{}, k3_{}, k4_{}, k5_{}, k6_{}, tmp_{};
+  double t_ = 0.0, t_old_ = 0.0, dt_ = 0.0;
+  unsigned cur_ = 0;
+  bool deriv_ready_ = false;
+};
+
+}  // namespace septrial
