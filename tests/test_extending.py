@@ -127,6 +127,7 @@ def test_an_analysis_can_adjust_for_a_sampled_covariate_in_a_power_curve(sc):
         (lambda df, rng: np.ones(len(df) - 1), "one value per row"),
         (lambda df, rng: np.full(len(df), np.nan), "non-finite"),
         (lambda df, rng: np.array(["x"] * len(df)), "must return numbers"),
+        (lambda df, rng: df["no_such_column"], "the function raised KeyError: 'no_such_column'"),
     ],
 )
 def test_a_bad_covariate_sampler_is_refused_naming_column_and_function(sc, fn, message):
@@ -189,6 +190,14 @@ def test_a_bad_user_endpoint_is_refused_naming_it(sc):
     bad = sc.with_endpoint("text_ep", lambda traj: "high", times_h=[0])
     with pytest.raises(ValueError, match="endpoint 'text_ep' .*must return a number"):
         septrial.run_trial(bad, n_per_arm=2, seed=1)
+    broken = sc.with_endpoint("zero_ep", lambda traj: 1 / 0, times_h=[0])
+    with pytest.raises(
+        ValueError,
+        match=r"endpoint 'zero_ep' \(function .*<lambda>\): the function raised "
+        r"ZeroDivisionError",
+    ) as err:
+        septrial.run_trial(broken, n_per_arm=2, seed=1)
+    assert isinstance(err.value.__cause__, ZeroDivisionError)  # the user's traceback stays
 
 
 # ---------------------------------------------------------------- analyses
@@ -256,6 +265,7 @@ def test_a_user_endpoint_and_analysis_run_in_a_power_curve(sc):
         (lambda df: "small", "p_value must be a number"),
         (lambda df: {"p": 0.1}, "needs 'p_value'"),
         (lambda df: (1.0, 0.2, 3.0), r"\(estimate, p_value\)"),
+        (lambda df: df["no_such_column"].mean(), "the function raised KeyError"),
     ],
 )
 def test_a_bad_user_analysis_is_refused_naming_it(sc, fn, message):

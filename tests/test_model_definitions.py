@@ -269,6 +269,37 @@ def test_variability_uses_the_declared_variance() -> None:
     np.testing.assert_allclose(zero["drugx_mg_l"], off["drugx_mg_l"], rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("kind", "relative_error"),
+    [
+        ("proportional", lambda obs, true: obs / true - 1),
+        ("exponential", lambda obs, true: np.log(obs / true)),
+    ],
+)
+def test_declared_residual_error_has_the_declared_size(kind: str, relative_error) -> None:
+    spec = mm_spec(f"test_mm_{kind}")
+    spec["parameters"]["sigma"] = {"value": 0.2, "lower": 0}
+    spec["residual_errors"] = {"drugx_mg_l": {"kind": kind, "sd": "sigma"}}
+    info = septrial.define_model(spec, replace=spec["name"] in septrial.models())
+    assert info.defaults()["sigma"] == 0.2
+    import pandas as pd
+
+    n = 4000
+    kw = {
+        "model": spec["name"],
+        "covariates": pd.DataFrame({"weight_kg": np.full(n, 70.0)}),
+        "doses": [septrial.Bolus("drugx", 100, "mg", 0)],
+        "times_h": [6.0],
+        "seed": 5,
+    }
+    true = septrial.simulate(**kw)["drugx_mg_l"].to_numpy()
+    observed = septrial.simulate(**kw, residual_error=True)["drugx_mg_l"].to_numpy()
+    error = relative_error(observed, true)
+    # sample SD of n normal draws: 0.2 within 4 standard errors (0.2 / sqrt(2 n) each)
+    assert abs(error.std() - 0.2) < 4 * 0.2 / math.sqrt(2 * n)
+    assert abs(error.mean()) < 4 * 0.2 / math.sqrt(n)
+
+
 def test_define_from_toml_and_json_files(tmp_path: Path) -> None:
     spec = one_cmt("test_from_json")
     (tmp_path / "m.json").write_text(json.dumps(spec))
@@ -364,6 +395,23 @@ def _bad(**changes) -> dict:
         (
             {"parameters": {"V": {"value": -1, "lower": 0}}},
             r"^parameters\.V\.value: must be in \[0\.0, inf\], got -1",
+        ),
+        (
+            {"parameters": {"V": {"value": 0, "lower": 0, "lower_inclusive": False}}},
+            r"^parameters\.V\.value: must be in \(0\.0, inf\], got 0",
+        ),
+        (
+            {"residual_errors": {"drugx": {"sd": "V"}}},
+            r"^residual_errors\.drugx: not an observable.*allowed: drugx_mg_l",
+        ),
+        (
+            {"residual_errors": {"drugx_mg_l": {"sd": "Vmx"}}},
+            r"^residual_errors\.drugx_mg_l\.sd: not a parameter \(did you mean 'Vmax'\?\)",
+        ),
+        (
+            {"residual_errors": {"drugx_mg_l": {"kind": "proportinal", "sd": "V"}}},
+            r"^residual_errors\.drugx_mg_l\.kind: unknown residual error kind 'proportinal'.*"
+            r"allowed: proportional, exponential, additive",
         ),
     ],
 )

@@ -112,6 +112,22 @@ void bind_expression(py::module_& m) {
       .def_readwrite("role", &RoleBinding::role)
       .def_readwrite("target", &RoleBinding::target);
 
+  using septrial::ResidualError;
+  py::class_<ResidualError>(m, "ResidualError", "Assay error on an observable, sized by a named parameter.")
+      .def(py::init<>())
+      .def_readwrite("observable", &ResidualError::observable)
+      .def_property(
+          "kind",
+          [](const ResidualError& e) {
+            return septrial::residual_error_kinds()[static_cast<std::size_t>(e.kind)];
+          },
+          [](ResidualError& e, const std::string& name) {
+            e.kind = septrial::residual_error_kind(name, "kind");
+          },
+          "One of residual_error_kinds().")
+      .def_readwrite("sd_name", &ResidualError::sd_name);
+  m.def("residual_error_kinds", &septrial::residual_error_kinds, "Names of the residual error kinds.");
+
   using Def = septrial::ExpressionModelDef;
   py::class_<Def>(m, "ExpressionModelDef", "A model as data: names, frame layout and programs.")
       .def(py::init<>())
@@ -127,6 +143,7 @@ void bind_expression(py::module_& m) {
       .def_readwrite("outputs", &Def::outputs)
       .def_readwrite("outputs_read_inputs", &Def::outputs_read_inputs)
       .def_readwrite("roles", &Def::roles)
+      .def_readwrite("residual_errors", &Def::residual_errors)
       .def_readwrite("frame_init", &Def::frame_init)
       .def_readwrite("n_read_only", &Def::n_read_only)
       .def_readwrite("parameter_slots", &Def::parameter_slots)

@@ -35,4 +35,14 @@ const std::vector<std::string>& covariate_names() {
   return names;
 }
 
+double covariate_value(const Covariates& c, const std::string& name) {
+  if (name == "weight_kg") return c.weight_kg;
+  if (name == "height_cm") return c.height_cm;
+  if (name == "age_y") return c.age_y;
+  if (name == "sex") return c.male ? 1.0 : 0.0;  // 1 = male, 0 = female
+  if (name == "opioids") return c.opioids ? 1.0 : 0.0;
+  throw InputError("covariates",
+                   "unknown covariate '" + name + "'; allowed: weight_kg, height_cm, age_y, sex, opioids");
+}
+
 }  // namespace septrial

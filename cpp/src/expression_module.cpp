@@ -10,16 +10,6 @@ namespace septrial {
 
 namespace {
 
-double covariate_value(const Covariates& c, const std::string& name) {
-  if (name == "weight_kg") return c.weight_kg;
-  if (name == "height_cm") return c.height_cm;
-  if (name == "age_y") return c.age_y;
-  if (name == "sex") return c.male ? 1.0 : 0.0;  // 1 = male, 0 = female
-  if (name == "opioids") return c.opioids ? 1.0 : 0.0;
-  throw InputError("covariates",
-                   "unknown covariate '" + name + "'; allowed: weight_kg, height_cm, age_y, sex, opioids");
-}
-
 class ExpressionModule : public Module {
  public:
   ExpressionModule(std::shared_ptr<const ExpressionModelDef> def, const std::vector<double>& params,
@@ -58,6 +48,24 @@ class ExpressionModule : public Module {
     def_->observe.eval(frame_.data(), out);
   }
   int dose_state() const override { return def_->dose_state; }
+  std::vector<std::size_t> published_states() const override {
+    // The states the output program reads (each instruction's unused operands repeat `a`).
+    const auto& d = *def_;
+    std::vector<char> read(x0_.size(), 0);
+    auto mark = [&](std::uint32_t s) {
+      if (s >= d.state_base && s < d.state_base + x0_.size()) read[s - d.state_base] = 1;
+    };
+    for (const auto& in : d.output.code) {
+      mark(in.a);
+      mark(in.b);
+      mark(in.c);
+    }
+    for (auto s : d.output.outputs) mark(s);
+    std::vector<std::size_t> states;
+    for (std::size_t i = 0; i < read.size(); ++i)
+      if (read[i]) states.push_back(i);
+    return states;
+  }
   bool linear_system(const SignalBus& bus, double* A, std::size_t ld) const override {
     if (!def_->linear) return false;
     load(0.0, x0_.data(), bus);
@@ -145,6 +153,13 @@ void ExpressionModelDef::validate() const {
     require(find_parameter(parameters, re.variance_name) != npos, "parameters." + re.variance_name,
             "no such parameter");
   }
+  for (const auto& e : residual_errors) {
+    const bool observed = std::any_of(observables.begin(), observables.end(),
+                                      [&](const ObservableInfo& o) { return o.name == e.observable; });
+    require(observed, "residual_errors." + e.observable, "no such observable");
+    require(find_parameter(parameters, e.sd_name) != npos, "residual_errors." + e.observable + ".sd",
+            "no parameter '" + e.sd_name + "'");
+  }
   for (const auto& r : roles) {
     const auto& known = role_names();
     const auto info =
@@ -186,6 +201,7 @@ std::shared_ptr<const ModuleSpec> make_expression_spec(const ExpressionModelDef&
   spec->observables = def->observables;
   spec->covariates = def->covariates;
   spec->random_effects = def->random_effects;
+  spec->residual_errors = def->residual_errors;
   for (const auto& in : def->inputs) spec->inputs.push_back({in.name, in.unit, in.doc, in.default_value});
   for (const auto& out : def->outputs) spec->outputs.push_back({out.name, out.unit, out.doc});
   spec->outputs_read_inputs = def->outputs_read_inputs;

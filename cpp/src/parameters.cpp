@@ -42,6 +42,21 @@ ParameterInfo real(std::string name, double value, std::string unit, std::string
   return p;
 }
 
+const std::vector<std::string>& residual_error_kinds() {
+  static const std::vector<std::string> names{"proportional", "exponential", "additive"};
+  return names;
+}
+
+ResidualError::Kind residual_error_kind(const std::string& name, const std::string& field) {
+  const auto& names = residual_error_kinds();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<ResidualError::Kind>(i);
+  }
+  std::string allowed;
+  for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+  throw InputError(field, "unknown residual error kind '" + name + "'; allowed: " + allowed);
+}
+
 std::size_t find_parameter(const std::vector<ParameterInfo>& params, const std::string& name) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     if (params[i].name == name) return i;

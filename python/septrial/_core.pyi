@@ -607,6 +607,17 @@ class RoleBinding:
     target: str
     def __init__(self) -> None: ...
 
+class ResidualError:
+    """Assay error on an observable, sized by a named parameter."""
+
+    observable: str
+    kind: str
+    sd_name: str
+    def __init__(self) -> None: ...
+
+def residual_error_kinds() -> list[str]:
+    """Names of the residual error kinds."""
+
 class ExpressionModelDef:
     """A model as data: names, frame layout and programs."""
 
@@ -622,6 +633,7 @@ class ExpressionModelDef:
     outputs: list[ExpressionSignal]
     outputs_read_inputs: bool
     roles: list[RoleBinding]
+    residual_errors: list[ResidualError]
     frame_init: list[float]
     n_read_only: int
     parameter_slots: list[int]

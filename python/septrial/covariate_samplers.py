@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from septrial.user_functions import CovariateSampler, function_label
+from septrial.user_functions import CovariateSampler, call_user, function_label
 
 __all__ = ["BLOCK", "apply_samplers", "sample_covariates"]
 
@@ -53,7 +53,8 @@ def apply_samplers(table: pd.DataFrame, samplers, seed: int, block: int) -> pd.D
             np.random.SeedSequence(int(seed), spawn_key=(_STREAM, k, block))
         )
         view = out.copy()  # the user function cannot change the table behind our back
-        value = sampler.fn(view, rng)
+        where = f"covariates.{sampler.name} (function {function_label(sampler.fn)})"
+        value = call_user(where, sampler.fn, view, rng)
         out[sampler.name] = _checked(sampler, value, len(out))
     return out
 

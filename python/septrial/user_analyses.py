@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from septrial.stats.pool_power import nested_sample_indices, power_row
-from septrial.user_functions import UserAnalysis, function_label
+from septrial.user_functions import UserAnalysis, call_user, function_label
 
 __all__ = ["pool_power_rows", "run_user_analysis", "trial_p_values"]
 
@@ -33,7 +33,7 @@ def run_user_analysis(analysis: UserAnalysis, table: pd.DataFrame) -> dict[str, 
     """``estimate``, ``ci_low``, ``ci_high`` and ``p_value`` (NaN when not given) of the user's
     analysis of ``table``; a clear ``ValueError`` naming the function for a bad return."""
     where = f"analysis {analysis.name!r} (function {function_label(analysis.fn)})"
-    got = analysis.fn(table.copy())
+    got = call_user(where, analysis.fn, table.copy())
     out = dict.fromkeys(("estimate", "ci_low", "ci_high", "p_value"), math.nan)
     if isinstance(got, Mapping):
         if "p_value" not in got:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from septrial.user_functions import UserEndpoint, function_label
+from septrial.user_functions import UserEndpoint, call_user, function_label
 
 __all__ = ["endpoint_grid", "endpoint_values", "trajectory_table"]
 
@@ -22,7 +22,7 @@ def endpoint_grid(endpoints: Sequence[UserEndpoint]) -> np.ndarray:
 
 def _value(endpoint: UserEndpoint, frame: pd.DataFrame, patient: int) -> float:
     where = f"endpoint {endpoint.name!r} (function {function_label(endpoint.fn)})"
-    got = endpoint.fn(frame)
+    got = call_user(where, endpoint.fn, frame)
     if isinstance(got, np.ndarray | pd.Series) and np.size(got) == 1:
         got = np.asarray(got).ravel()[0]
     if isinstance(got, bool | np.bool_) or not isinstance(got, int | float | np.number):

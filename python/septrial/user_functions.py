@@ -21,6 +21,7 @@ __all__ = [
     "Extensions",
     "UserAnalysis",
     "UserEndpoint",
+    "call_user",
     "check_portable",
     "function_label",
 ]
@@ -29,6 +30,16 @@ __all__ = [
 def function_label(fn: Callable[..., Any]) -> str:
     """How an error names a user function: its qualified name (``<lambda>`` for a lambda)."""
     return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def call_user(where: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``; an exception raised inside the user's function becomes a ValueError that
+    names it (``where``, e.g. ``endpoint 'il6_auc' (function auc)``), chained to the original
+    so that its traceback stays visible."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        raise ValueError(f"{where}: the function raised {type(exc).__name__}: {exc}") from exc
 
 
 def _callable(field: str, fn: Any) -> Callable[..., Any]:

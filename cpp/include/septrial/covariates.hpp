@@ -27,4 +27,8 @@ struct Covariates {
 /// Field names, in the order above (the bindings take covariates as named columns).
 const std::vector<std::string>& covariate_names();
 
+/// A covariate as a number, by the name model expressions use (weight_kg, height_cm, age_y; sex
+/// and opioids as 1/0, sex 1 = male); InputError naming the allowed names otherwise.
+double covariate_value(const Covariates& c, const std::string& name);
+
 }  // namespace septrial

@@ -32,6 +32,7 @@ struct ExpressionModelDef {
   std::vector<ExpressionSignal> outputs;  ///< the `output` program's results, in order
   bool outputs_read_inputs = false;       ///< an output is a function of an input (feedthrough)
   std::vector<RoleBinding> roles;         ///< roles played by an observable or a state
+  std::vector<ResidualError> residual_errors;  ///< assay error by observable, sized by a parameter
 
   // The frame: `frame_init` gives its size and the constants; the slots below are written before
   // a program runs. Slots below `n_read_only` are constants and never written by a program.

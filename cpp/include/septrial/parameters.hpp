@@ -46,6 +46,10 @@ struct ResidualError {
   Kind kind = Kind::Proportional;
   std::string sd_name;
 };
+/// Names of the residual error kinds, in enum order ("proportional", "exponential", "additive").
+const std::vector<std::string>& residual_error_kinds();
+/// The kind named `name`; InputError naming `field` and the allowed names otherwise.
+ResidualError::Kind residual_error_kind(const std::string& name, const std::string& field);
 
 /// Index of `name` in `params`, or npos.
 std::size_t find_parameter(const std::vector<ParameterInfo>& params, const std::string& name);

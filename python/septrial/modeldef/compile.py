@@ -27,13 +27,14 @@ def _parameters(
         info.name, info.value, info.unit, info.doc = name, p.value, p.unit, p.doc
         info.lower = -math.inf if p.lower is None else p.lower
         info.upper = math.inf if p.upper is None else p.upper
+        info.lower_inclusive, info.upper_inclusive = p.lower_inclusive, p.upper_inclusive
         params.append(info)
     for name, p in spec.parameters.items():
         if p.iiv is None:
             continue
         omega = _core.ParameterInfo()
         omega.name, omega.value, omega.unit = f"omega2_{name}", p.iiv, "1"
-        omega.doc = f"variance of the log-normal random effect on {name}"
+        omega.doc = p.iiv_doc or f"variance of the log-normal random effect on {name}"
         omega.lower, omega.upper = 0.0, math.inf
         params.append(omega)
         effect = _core.RandomEffect()
@@ -133,6 +134,7 @@ def compile_model(spec: ModelDefinition) -> _core.ExpressionModelDef:
     for drug, state in spec.doses.items():
         d.drug, d.dose_state = drug, list(spec.states).index(state)
     d.inputs = [_signal(k, v.unit, v.doc, v.default) for k, v in spec.inputs.items()]
+    d.residual_errors = [_residual_error(k, v.kind, v.sd) for k, v in spec.residual_errors.items()]
     # Per-patient invariants move to the `individual` program (run once per patient); emit
     # everything before resolving: constants found later shift the named slots.
     hoist = Hoister([*x, sym["t"], *(sym[i] for i in spec.inputs)])
@@ -187,6 +189,12 @@ def _observable(name: str, value: object) -> _core.ObservableInfo:
     if isinstance(value, ObservableDef):
         info.unit, info.doc = value.unit, value.doc
     return info
+
+
+def _residual_error(observable: str, kind: str, sd: str) -> _core.ResidualError:
+    error = _core.ResidualError()
+    error.observable, error.kind, error.sd_name = observable, kind, sd
+    return error
 
 
 def _signal(name: str, unit: str, doc: str, default: float | None = None) -> _core.ExpressionSignal:

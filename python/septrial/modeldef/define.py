@@ -10,7 +10,7 @@ from septrial import _core
 from septrial.library import ModelInfo, forget_model_info, model_info
 from septrial.modeldef import native
 from septrial.modeldef.compile import compile_model
-from septrial.modeldef.load import load_definition
+from septrial.modeldef.load import builtin_specification, load_definition
 from septrial.spec.base import validate_spec
 from septrial.spec.model_spec import ModelDefinition
 
@@ -23,8 +23,9 @@ _DEFINED: dict[str, ModelDefinition] = {}
 
 
 def specification_of(model: object) -> ModelDefinition:
-    """The checked specification of ``model``: a ModelDefinition, a dict, a .toml/.json path, or
-    the name of a model defined in this process; ValueError naming ``model`` otherwise."""
+    """The checked specification of ``model``: a ModelDefinition, a dict, a .toml/.json path, the
+    name of a model defined in this process, or of a built-in module written as a specification
+    (e.g. ``sepsis_immune``); ValueError naming ``model`` otherwise."""
     if isinstance(model, ModelDefinition):
         return model
     if isinstance(model, Path) or (
@@ -37,6 +38,9 @@ def specification_of(model: object) -> ModelDefinition:
         spec = _DEFINED.get(model)
         if spec is not None:
             return spec
+        builtin = builtin_specification(model)
+        if builtin is not None:
+            return validate_spec(ModelDefinition, load_definition(builtin), root="")
         what = "a compiled model, not a specification" if model in _core.models() else "unknown"
         raise ValueError(
             f"model: {model!r} is {what}; pass a specification (dict, ModelDefinition, .toml/.json "

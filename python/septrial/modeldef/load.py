@@ -10,9 +10,18 @@ import tomllib
 
 from septrial.spec.base import SpecError, load_json
 
-__all__ = ["load_definition"]
+__all__ = ["BUILTIN_SPECIFICATIONS", "builtin_specification", "load_definition"]
 
 SUFFIXES = (".json", ".toml")
+#: the specifications of the built-in modules written as data (compiled into the engine by
+#: ``python -m septrial.modeldef.codegen``), shipped with the package
+BUILTIN_SPECIFICATIONS = Path(__file__).resolve().parents[1] / "models"
+
+
+def builtin_specification(name: str) -> Path | None:
+    """The specification file of the built-in module ``name``, or None when it is C++ only."""
+    path = BUILTIN_SPECIFICATIONS / f"{name}.toml"
+    return path if path.is_file() else None
 
 
 def load_definition(source: Mapping[str, Any] | str | Path) -> dict[str, Any]:

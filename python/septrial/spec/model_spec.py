@@ -19,7 +19,7 @@ from septrial.spec.base import SpecModel, did_you_mean
 from septrial.spec.covariates import PATIENT_COVARIATES
 from septrial.spec.expressions import RESERVED, check_names, parse
 
-__all__ = ["InputSignal", "ModelDefinition", "ObservableDef", "ParameterDef"]
+__all__ = ["InputSignal", "ModelDefinition", "ObservableDef", "ParameterDef", "ResidualErrorDef"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Name = Annotated[str, Field(pattern=_NAME.pattern)]
@@ -36,10 +36,16 @@ class ParameterDef(SpecModel):
     iiv: float | None = Field(None, ge=0)
     """Variance omega^2 of a log-normal random effect (P exp(eta), eta ~ N(0, iiv)); adds the
     parameter ``omega2_<name>``."""
+    iiv_doc: str = ""
+    """Meaning and source of the variance ``omega2_<name>`` (with ``iiv``)."""
     lower: float | None = None
-    """Smallest allowed value (inclusive); none: unbounded."""
+    """Smallest allowed value; none: unbounded."""
     upper: float | None = None
-    """Largest allowed value (inclusive); none: unbounded."""
+    """Largest allowed value; none: unbounded."""
+    lower_inclusive: bool = True
+    """Whether ``lower`` itself is allowed (false: e.g. a rate that must be positive)."""
+    upper_inclusive: bool = True
+    """Whether ``upper`` itself is allowed."""
     doc: str = ""
     """Meaning and source."""
 
@@ -49,8 +55,11 @@ class ParameterDef(SpecModel):
         hi = math.inf if self.upper is None else self.upper
         if lo > hi:
             raise ValueError(f"lower: must be <= upper ({hi}), got {lo}")
-        if not lo <= self.value <= hi:
-            raise ValueError(f"value: must be in [{lo}, {hi}], got {self.value}")
+        above = lo <= self.value if self.lower_inclusive else lo < self.value
+        below = self.value <= hi if self.upper_inclusive else self.value < hi
+        if not (above and below):
+            left, right = "[" if self.lower_inclusive else "(", "]" if self.upper_inclusive else ")"
+            raise ValueError(f"value: must be in {left}{lo}, {hi}{right}, got {self.value}")
         return self
 
 
@@ -63,6 +72,28 @@ class ObservableDef(SpecModel):
     """Unit, e.g. ``mg/L``."""
     doc: str = ""
     """Meaning."""
+
+
+class ResidualErrorDef(SpecModel):
+    """Measurement (assay) error on an observable, sized by a parameter: proportional
+    y (1 + sd e), exponential y exp(sd e) or additive y + sd e, with e ~ N(0, 1)."""
+
+    kind: str = "proportional"
+    """The error model: ``proportional``, ``exponential`` or ``additive``
+    (``septrial._core.residual_error_kinds()``)."""
+    sd: Name
+    """The parameter holding the standard deviation (a fraction for proportional and
+    exponential errors, the observable's unit for additive ones)."""
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> ResidualErrorDef:
+        kinds = _core.residual_error_kinds()
+        if self.kind not in kinds:
+            raise ValueError(
+                f"kind: unknown residual error kind {self.kind!r}"
+                f"{did_you_mean(self.kind, kinds)}; allowed: {', '.join(kinds)}"
+            )
+        return self
 
 
 class InputSignal(SpecModel):
@@ -107,6 +138,9 @@ class ModelDefinition(SpecModel):
     roles: dict[str, Name] = {}
     """Roles the trial engine asks for, mapped to an observable or a state, e.g.
     ``{"sofa": "sofa", "cumulative_hazard": "H"}`` (``septrial._core.role_names()``)."""
+    residual_errors: dict[Name, ResidualErrorDef] = {}
+    """Assay error by observable, e.g. ``{"il6_pg_ml": {"kind": "proportional", "sd":
+    "sigma_il6"}}`` (applied with ``simulate(..., residual_error=True)``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelDefinition:
@@ -173,6 +207,19 @@ class ModelDefinition(SpecModel):
                 raise ValueError(
                     f"roles.{role}: played by a {kinds[role]}; {target!r} is none"
                     f"{did_you_mean(target, pool)}; allowed: {', '.join(pool) or '(none)'}"
+                )
+        for observable, error in self.residual_errors.items():
+            if observable not in self.observables:
+                raise ValueError(
+                    f"residual_errors.{observable}: not an observable"
+                    f"{did_you_mean(observable, self.observables)}; "
+                    f"allowed: {', '.join(self.observables) or '(none)'}"
+                )
+            if error.sd not in self.parameters:
+                raise ValueError(
+                    f"residual_errors.{observable}.sd: not a parameter"
+                    f"{did_you_mean(error.sd, self.parameters)}; "
+                    f"allowed: {', '.join(self.parameters) or '(none)'}"
                 )
         if len(self.doses) > 1:
             raise ValueError(f"doses: a model carries one drug, got {', '.join(self.doses)}")
