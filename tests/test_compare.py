@@ -63,8 +63,10 @@ def test_table_and_sharing(result):
     assert half["esketamine_cmax_ng_ml"] == pytest.approx(reg["esketamine_cmax_ng_ml"] / 2, 1e-6)
     assert short["treatment_h"] == 24.0 and reg["treatment_h"] == 72.0
     assert short["esketamine_ng_ml_at_endpoint"] < 1.0 < reg["esketamine_ng_ml_at_endpoint"]
-    # the same patients: the same number analysed, and a stronger effect at the higher dose
-    assert t["n_analysed"].nunique() == 1
+    # the same patients: the same number analysed, up to the few whose death before 72 h the dose
+    # changes (the drug reaches mortality through damage), and a stronger effect at the higher dose
+    n = t["n_analysed"]
+    assert n.max() - n.min() <= 0.01 * n.max()
     assert reg["estimate"] < half["estimate"] < 0
     assert reg["ci_low"] < reg["estimate"] < reg["ci_high"]
     assert set(result.power["variant"]) == {"registered", "half", "24h"}

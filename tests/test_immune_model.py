@@ -139,7 +139,8 @@ def test_larger_i_max_lowers_il6_monotonically(scenario):
 
     e = effect_map(scenario, ic50=[100.0], i_max=[0.0, 0.2, 0.4, 0.6, 0.8], n=60, seed=3)
     ratios = e.sort_values("I_max")["il6_ratio_72h"].to_numpy()
-    assert ratios[0] == pytest.approx(1.0, abs=1e-6)
+    # I_max = 0: no effect, up to the solver's tolerance (the arms' steps differ with their PK)
+    assert ratios[0] == pytest.approx(1.0, abs=1e-5)
     assert np.all(np.diff(ratios) < 0), ratios
     # an IC50 far above trial concentrations makes the effect vanish (docs/model.md)
     far = effect_map(scenario, ic50=[25000.0], i_max=[0.8], n=30, seed=3)

@@ -115,6 +115,9 @@ SMOKE = textwrap.dedent(
                            times_h=[0.0, 24.0, 72.0, 96.0])
     c = df["esketamine_ng_ml"].to_numpy()
     assert c[0] == 0 and (c[1:] > 0).all() and c[3] < c[2], c
+    from septrial.modeldef.load import builtin_specification
+    immune = builtin_specification("sepsis_immune")  # the patient's specification ships too
+    assert immune is not None and prefix in immune.resolve().parents, immune
     print(json.dumps({"scenario": sc.name, "schemas": schemas, "models": septrial.models()}))
     """
 )

@@ -89,6 +89,11 @@ Patient::Patient(std::shared_ptr<const ModelSpec> model, const std::vector<doubl
     modules_.push_back(spec.make(local, covariates_, ctx));
     n_states_ += modules_.back()->n_states();
   }
+  // The states through which modules talk during integration (jacobian()).
+  for (std::size_t c : model_->rhs_publish_order())
+    for (std::size_t s : modules_[c]->published_states())
+      coupling_states_.push_back(model_->state_offsets()[c] + s);
+  if (modules_.size() == 1 && model_->rhs_publish_order().empty()) sole_ = modules_.front().get();
 }
 
 void Patient::initial_state(double* x) const {
@@ -120,6 +125,10 @@ void Patient::publish(double t, const double* x) const {
 }
 
 void Patient::rhs(double t, const double* x, double* dx) const {
+  if (sole_) {
+    sole_->rhs(t, x, dx, bus_, rates_[0]);
+    return;
+  }
   // Only the signals some module reads: publishing an output nobody reads (the esketamine
   // concentration of a PK model on its own) costs a virtual call per evaluation for nothing.
   for (std::size_t c : model_->rhs_publish_order())
@@ -130,11 +139,72 @@ void Patient::rhs(double t, const double* x, double* dx) const {
   }
 }
 
-bool Patient::jacobian(double t, const double* x, double* J, double* dfdt) const {
-  // Cross-module signal terms are not analytic yet: only a one-module model qualifies.
-  if (modules_.size() != 1) return false;
+bool Patient::jacobian(double t, const double* x, double* J, double* dfdt, std::size_t* rhs_evals) const {
   publish(t, x);
-  return modules_[0]->jacobian(t, x, bus_, J, n_states_, dfdt);
+  const std::size_t n = n_states_;
+  // A derivative may be infinite where the equations are not (x^0.75 at x = 0): such a block is
+  // differenced instead.
+  auto finite_block = [&](std::size_t o, std::size_t m) {
+    for (std::size_t i = o; i < o + m; ++i)
+      for (std::size_t j = o; j < o + m; ++j)
+        if (!std::isfinite(J[i * n + j])) return false;
+    return true;
+  };
+  if (modules_.size() == 1) {
+    if (!modules_[0]->jacobian(t, x, bus_, J, n, dfdt)) return false;
+    if (finite_block(0, n) &&
+        (!dfdt || std::all_of(dfdt, dfdt + n, [](double v) { return std::isfinite(v); }))) {
+      if (rhs_evals) *rhs_evals = 0;
+      return true;
+    }
+  }
+  // A composition: each module's own block analytically (its Jacobian, or its matrix when linear)
+  // at the current signals; the columns through which modules talk (the states a module publishes
+  // from, when another module reads its outputs) and the blocks of modules with neither, by
+  // finite differences of the whole right-hand side; d(dx)/dt too (signals may depend on t).
+  std::fill(J, J + n * n, 0.0);
+  // Columns to difference: rows outside the module's block (coupling) or all rows (whole).
+  jac_columns_.assign(2 * n, 0);
+  char* coupling = jac_columns_.data();
+  char* whole = coupling + n;
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    const std::size_t o = model_->state_offsets()[c], m = modules_[c]->n_states();
+    if (m == 0) continue;
+    double* block = J + o * n + o;
+    const bool analytic = modules_[c]->jacobian(t, x + o, bus_, block, n, nullptr) ||
+                          modules_[c]->linear_system(bus_, block, n);
+    if (!analytic || !finite_block(o, m)) std::fill(whole + o, whole + o + m, char{1});
+  }
+  for (std::size_t j : coupling_states_) coupling[j] = 1;
+  jac_work_.resize(3 * n);  // allocates on the first call only
+  double* f0 = jac_work_.data();
+  double* f1 = f0 + n;
+  double* xp = f1 + n;
+  std::copy(x, x + n, xp);
+  rhs(t, x, f0);
+  std::size_t evals = 1;
+  for (std::size_t c = 0; c < modules_.size(); ++c) {
+    const std::size_t o = model_->state_offsets()[c], m = modules_[c]->n_states();
+    for (std::size_t j = o; j < o + m; ++j) {
+      if (!whole[j] && !coupling[j]) continue;
+      const double h = difference_step(x[j], 1e-3);
+      xp[j] = x[j] + h;
+      rhs(t, xp, f1);
+      ++evals;
+      xp[j] = x[j];
+      for (std::size_t i = 0; i < n; ++i)
+        if (whole[j] || i < o || i >= o + m) J[i * n + j] = (f1[i] - f0[i]) / h;
+    }
+  }
+  if (dfdt) {
+    const double ht = difference_step(t, 1.0);
+    rhs(t + ht, x, f1);
+    ++evals;
+    for (std::size_t i = 0; i < n; ++i) dfdt[i] = (f1[i] - f0[i]) / ht;
+  }
+  publish(t, x);  // leave the signals of (t, x) on the bus
+  if (rhs_evals) *rhs_evals = evals;
+  return true;
 }
 
 void Patient::component_input(std::size_t c, double* b) const {
@@ -152,6 +222,10 @@ void Patient::rhs_of(double t, const double* x, double* dx,
 }
 
 void Patient::observe(double t, const double* x, double* out) const {
+  if (sole_) {  // no module reads a signal, so none needs publishing
+    sole_->observe(t, x, bus_, out);
+    return;
+  }
   publish(t, x);
   for (std::size_t c = 0; c < modules_.size(); ++c) {
     modules_[c]->observe(t, x + model_->state_offsets()[c], bus_, out + model_->observable_offsets()[c]);

@@ -133,15 +133,34 @@ TEST(Reynolds, SteppersAgree) {
   }
 }
 
+/// Esketamine's inhibition I(C) from the built-in drug-effect module (generated from its
+/// specification), at concentration c with the given I_max, IC50 and Hill coefficient g.
+double module_inhibition(double i_max, double ic50, double g, double c) {
+  const auto spec = find_module("drug_effect_emax");
+  std::vector<double> p;
+  for (const auto& info : spec->parameters) p.push_back(info.value);
+  p[find_parameter(spec->parameters, "I_max")] = i_max;
+  p[find_parameter(spec->parameters, "IC50")] = ic50;
+  p[find_parameter(spec->parameters, "g")] = g;
+  ModuleContext ctx;
+  ctx.input_slots = {0, 1};  // esketamine ng/mL, propofol mg/L
+  ctx.output_slots = {2, 3, 4, 5, 6};
+  const auto module = spec->make(p, Covariates{}, ctx);
+  SignalBus bus{{c, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}};
+  double out = -1.0;
+  module->observe(0.0, nullptr, bus, &out);
+  return out;
+}
+
 TEST(Emax, ClosedForm) {
-  EXPECT_EQ(emax_inhibition(0.6, 100.0, 1.5, 0.0), 0.0);
-  EXPECT_EQ(emax_inhibition(0.0, 100.0, 1.5, 50.0), 0.0);
-  EXPECT_DOUBLE_EQ(emax_inhibition(0.6, 100.0, 1.5, 100.0), 0.3);  // half effect at IC50
-  EXPECT_DOUBLE_EQ(emax_inhibition(0.6, 100.0, 1.0, 300.0), 0.6 * 300.0 / 400.0);
-  EXPECT_NEAR(emax_inhibition(0.6, 100.0, 2.0, 1e9), 0.6, 1e-9);
+  EXPECT_EQ(module_inhibition(0.6, 100.0, 1.5, 0.0), 0.0);
+  EXPECT_EQ(module_inhibition(0.0, 100.0, 1.5, 50.0), 0.0);
+  EXPECT_DOUBLE_EQ(module_inhibition(0.6, 100.0, 1.5, 100.0), 0.3);  // half effect at IC50
+  EXPECT_DOUBLE_EQ(module_inhibition(0.6, 100.0, 1.0, 300.0), 0.6 * 300.0 / 400.0);
+  EXPECT_NEAR(module_inhibition(0.6, 100.0, 2.0, 1e9), 0.6, 1e-9);
   // Steeper Hill coefficients: less effect below IC50, more above.
-  EXPECT_LT(emax_inhibition(0.6, 100.0, 3.0, 50.0), emax_inhibition(0.6, 100.0, 1.0, 50.0));
-  EXPECT_GT(emax_inhibition(0.6, 100.0, 3.0, 200.0), emax_inhibition(0.6, 100.0, 1.0, 200.0));
+  EXPECT_LT(module_inhibition(0.6, 100.0, 3.0, 50.0), module_inhibition(0.6, 100.0, 1.0, 50.0));
+  EXPECT_GT(module_inhibition(0.6, 100.0, 3.0, 200.0), module_inhibition(0.6, 100.0, 1.0, 200.0));
 }
 
 }  // namespace

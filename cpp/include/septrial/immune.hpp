@@ -1,5 +1,5 @@
-// The septic patient's inflammation (Reynolds 2006 core: pathogen P, activated phagocytes N*,
-// damage D, slow anti-inflammatory mediators CA) and its clinical read-outs (docs/model.md).
+// The Reynolds 2006 inflammation core (pathogen P, activated phagocytes N*, damage D, slow
+// anti-inflammatory mediators CA), shared by the reynolds2006 model and the benchmarks (docs/model.md).
 #pragma once
 
 #include <cstddef>
@@ -30,23 +30,4 @@ std::vector<ParameterInfo> reynolds_parameters();
 /// The [A] between-patient variability on the core (docs/model.md): P0, k_pg, s_nr, k_cn.
 void add_reynolds_random_effects(ModuleSpec& spec);
 
-/// The drug-effect signals an effect module writes and sepsis_immune reads, all dimensionless and 0
-/// (no effect) when no module writes them: fraction of phagocyte activation inhibited, fraction of
-/// IL-6/TNF-a production per activated phagocyte inhibited, fraction of pathogen killing lost (harm),
-/// fraction of damage production prevented (benefit), relative rise of the mHLA-DR set point.
-std::vector<SignalInfo> immune_effect_signals();
-
-/// Emax inhibition I = I_max C^g / (IC50^g + C^g) (docs/model.md).
-inline double emax_inhibition(double i_max, double ic50, double g, double c);
-
-}  // namespace septrial
-
-#include <cmath>
-namespace septrial {
-inline double emax_inhibition(double i_max, double ic50, double g, double c) {
-  if (c <= 0.0 || i_max <= 0.0) return 0.0;
-  if (g == 1.0) return i_max * c / (ic50 + c);  // the default Hill coefficient: no pow() per call
-  const double cg = std::pow(c, g);
-  return i_max * cg / (std::pow(ic50, g) + cg);
-}
 }  // namespace septrial

@@ -3,6 +3,8 @@
 // composed system.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -23,6 +25,10 @@ namespace septrial {
 std::vector<double> apply_random_effects(const ModelSpec& model, const std::vector<double>& typical,
                                          PatientRng& rng);
 
+/// Forward-difference step for a Jacobian column at value v: relative 1e-7 (about the square root of
+/// the double precision), never below 1e-7 * floor so that a zero amount still moves.
+inline double difference_step(double v, double floor) { return 1e-7 * std::max(std::abs(v), floor); }
+
 class Patient {
  public:
   Patient(std::shared_ptr<const ModelSpec> model, const std::vector<double>& params,
@@ -41,9 +47,12 @@ class Patient {
   void apply_boluses(double t, double* x) const;
   void rhs(double t, const double* x, double* dx) const;
   void observe(double t, const double* x, double* out) const;
-  /// Analytic Jacobian (row-major n x n) and d(dx)/dt of the whole system at (t, x), when the model
-  /// is one module that provides one; false otherwise (the caller uses finite differences).
-  bool jacobian(double t, const double* x, double* J, double* dfdt) const;
+  /// Jacobian (row-major n x n) and d(dx)/dt of the whole system at (t, x): analytic when the model
+  /// is one module that provides one (false when it does not: the caller uses finite differences);
+  /// for a composition, each module's block analytic and the coupling columns by finite
+  /// differences. `rhs_evals` (optional) receives the right-hand-side evaluations it cost (0 when
+  /// wholly analytic).
+  bool jacobian(double t, const double* x, double* J, double* dfdt, std::size_t* rhs_evals = nullptr) const;
   /// The whole system as dx/dt = A x + b when every module is linear and time-invariant; false
   /// otherwise. `b` holds the current dosing rates (set_rates_from).
   bool linear_system(double* A, double* b) const;
@@ -63,6 +72,11 @@ class Patient {
   /// Derivatives of the listed components only (every module publishes its signals first); dx of
   /// the other components is left untouched.
   void rhs_of(double t, const double* x, double* dx, const std::vector<std::size_t>& components) const;
+  /// The model's only module when it reads no signal (else null), with the bus and the dosing rate
+  /// its right-hand side takes: solvers may call it directly, as rhs() does.
+  const Module* sole_module() const { return sole_; }
+  const SignalBus& bus() const { return bus_; }
+  const double& sole_rate() const { return rates_[0]; }
   /// Covariate-adjusted structural parameters, qualified with the component prefix.
   std::vector<std::pair<std::string, double>> structural() const;
 
@@ -75,7 +89,13 @@ class Patient {
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<double> rates_;  ///< per component, mg/h
   std::size_t n_states_ = 0;
+  /// The module itself when the model is one module that reads no signal: rhs() and observe() then
+  /// call it directly (no publishing, no offsets).
+  const Module* sole_ = nullptr;
   mutable SignalBus bus_;
+  std::vector<std::size_t> coupling_states_;  ///< states a published signal read in rhs comes from
+  mutable std::vector<double> jac_work_;  ///< jacobian(): f(x), f(x + h e_j), x + h e_j
+  mutable std::vector<char> jac_columns_;  ///< jacobian(): which columns are differenced
 };
 
 }  // namespace septrial
