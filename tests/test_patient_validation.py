@@ -12,8 +12,12 @@ from septrial import validate_model as vm
 from septrial.outcomes import treat
 from septrial.study import Study
 
-#: Targets docs/validation.md reports as met (the others are reported with their distance).
-CLAIMED = "T1 T2 T3 T4a T4b T4c T4d T6a T6c T7a T8a T9a T9c T11b T12 T13 T14".split()
+#: Targets docs/validation.md reports as met, less T5a, T6b and T15c, which are met on the report's
+#: seed but within Monte Carlo noise of a bound (docs/validation.md).
+CLAIMED = (
+    "T1 T2 T3 T4a T4b T4c T4d T5b T6a T6c T7a T7b T8a T8b T9a T9b T9c T10a T10b T11a T11b T12 "
+    "T13 T14 T15a T15b"
+).split()
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +47,13 @@ def test_survivors_recover_and_non_survivors_do_not(validation):
 def test_sofa_is_the_closed_form_of_damage_and_reaches_0_and_24():
     t = [336.0]
     # septic-death parameters without repair: damage near Reynolds' 17.5
-    params = {"k_pg": 0.6, "k_res": 0.0, "SOFA_chronic": 8.0, "S_max": 16.0, "D_S": 3.0}
+    params = {"k_pg": 0.6, "k_res": 0.0, "SOFA_chronic": 8.0, "S_max": 16.0, "D_S": 3.0, "n_S": 1.5}
     df = septrial.simulate("sepsis_esketamine", times_h=t, params=params)
     d = df["D"].iloc[0]
     assert d > 15
-    assert df["sofa"].iloc[0] == round(8.0 + 16.0 * d / (d + 3.0))
+    assert df["sofa"].iloc[0] == round(8.0 + 16.0 * d**1.5 / (d**1.5 + 3.0**1.5))
     top = septrial.simulate("sepsis_esketamine", times_h=t, params=dict(params, SOFA_chronic=10.0))
-    assert top["sofa"].iloc[0] == 24  # 10 + 16 * 17.5 / 20.5 = 23.7 -> 24
+    assert top["sofa"].iloc[0] == 24  # 10 + 16 * 73.2 / (73.2 + 5.2) = 24.9, capped at 24
     low = septrial.simulate("sepsis_esketamine", times_h=t, params={"P0": 0.0, "SOFA_chronic": 0.0})
     assert low["sofa"].iloc[0] == 0
 
@@ -103,12 +107,15 @@ def test_pathway_weights_select_where_the_drug_acts():
     t = [60.0, 98.0]
     common = {"I_max": 0.4, "IC50": 150.0}
 
+    # tight solver tolerances: the arms differ in their PK states, hence in the solver's steps
+    tight = {"rtol": 1e-10, "atol": 1e-12}
+
     def run(**p):
         return septrial.simulate(
-            "sepsis_esketamine", {"weight_kg": 70}, doses, t, params=dict(common, **p)
+            "sepsis_esketamine", {"weight_kg": 70}, doses, t, params=dict(common, **p), **tight
         )
 
-    off = septrial.simulate("sepsis_esketamine", {"weight_kg": 70}, [], t, params=common)
+    off = septrial.simulate("sepsis_esketamine", {"weight_kg": 70}, [], t, params=common, **tight)
     none = run(w_act=0.0, w_prod=0.0)
     prod = run(w_act=0.0, w_prod=1.0)
     act = run(w_act=1.0, w_prod=0.0)

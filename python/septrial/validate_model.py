@@ -196,6 +196,30 @@ TARGETS = (
         "immunoradiometric septic series (median 79); septic shock median 250 (CCM 1989)",
     ),
     ValidationTarget(
+        "T15a",
+        "Spearman r of IL-6 and IL-10 at enrolment",
+        0.12,
+        0.91,
+        "Friedman 1997 (J Crit Care 12:183, PMID 9459114; septic shock, n = 11): r = 0.67; range "
+        "its 95 % interval (Fisher z, derived)",
+    ),
+    ValidationTarget(
+        "T15b",
+        "Spearman r of IL-10 and TNF-a at enrolment",
+        0.54,
+        0.90,
+        "Marchant 1995 (J Clin Immunol 15:266; septic shock, n = 16): r = 0.8; Friedman 1997 "
+        "(n = 11): r = 0.73; range the 95 % interval of their pooled r 0.78 (Fisher z, derived)",
+    ),
+    ValidationTarget(
+        "T15c",
+        "Spearman r of IL-10 and mHLA-DR at enrolment",
+        -0.77,
+        -0.35,
+        "Monneret 2004 (Immunol Lett 95:193; septic shock, n = 38): r = -0.6; range its 95 % "
+        "interval (Fisher z, derived)",
+    ),
+    ValidationTarget(
         "T14",
         "mHLA-DR assay CV (model residual error)",
         0.02,
@@ -272,6 +296,25 @@ def _mortality(dead: np.ndarray, mask: np.ndarray) -> float:
     return float(dead[mask].mean()) if mask.sum() else float("nan")
 
 
+#: Read-outs whose between-patient correlations at enrolment are reported.
+CORRELATED = ("il6_pg_ml", "tnf_pg_ml", "il10_pg_ml", "hla_dr_abc")
+#: Pairs of read-outs -> statistic key (T15a-c are targets; r_* are reported without a range).
+CORRELATIONS = {
+    ("il6_pg_ml", "il10_pg_ml"): "T15a",
+    ("il10_pg_ml", "tnf_pg_ml"): "T15b",
+    ("il10_pg_ml", "hla_dr_abc"): "T15c",
+    ("il6_pg_ml", "tnf_pg_ml"): "r_il6_tnf",
+    ("il6_pg_ml", "hla_dr_abc"): "r_il6_hla_dr",
+    ("tnf_pg_ml", "hla_dr_abc"): "r_tnf_hla_dr",
+}
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b)[0]) if len(a) > 2 else float("nan")
+
+
 def _sofa_odds_ratio(sofa: np.ndarray, dead: np.ndarray) -> float:
     import statsmodels.api as sm
 
@@ -341,6 +384,11 @@ def measure(c: Cohort, scenario: Scenario | None = None) -> dict[str, float]:
     s["T11b"] = float(np.mean(sd)) if sd else float("nan")
     s["T12"] = float(np.nanstd(np.log(h12)))
     s["T13"] = float(np.nanmedian(c.at_icu_h("tnf_pg_ml", c.rand_icu_h)))
+    # between-patient rank correlations at enrolment (T15; the other pairs are reported only)
+    at0 = {o: c.at_icu_h(o, c.rand_icu_h) for o in CORRELATED}
+    for (a, b), key in CORRELATIONS.items():
+        ok = np.isfinite(at0[a]) & np.isfinite(at0[b])
+        s[key] = _spearman(at0[a][ok], at0[b][ok])
     sigma = float("nan")
     if scenario is not None:
         sigma = float(model_info(scenario.model_name).defaults().get("sigma_hla_dr", np.nan))
@@ -357,7 +405,7 @@ def table_rows(stats: dict[str, float]) -> list[dict[str, object]]:
         {
             "target": t.key,
             "quantity": t.label,
-            "range": f"{t.low:g}-{t.high:g}",
+            "range": f"{t.low:g} to {t.high:g}" if t.low < 0 else f"{t.low:g}-{t.high:g}",
             "measured": stats[t.key],
             "met": t.met(stats[t.key]),
             "source": t.source,
@@ -548,6 +596,14 @@ def main(argv: list[str] | None = None) -> int:
             "randomisation), control arm, assay noise off.",
             "",
             *format_table(stats),
+            "",
+            "Between-patient Spearman correlations at enrolment without a published range: "
+            + ", ".join(
+                f"{a.split('_')[0]}/{b.split('_')[0]} {stats[k]:.2f}"
+                for (a, b), k in CORRELATIONS.items()
+                if not k.startswith("T")
+            )
+            + ".",
             "",
             f"![time courses](figures/validation_timecourses{tag}.png)",
             "",
