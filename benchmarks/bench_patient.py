@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """The full default patient (``sepsis_esketamine``: esketamine PK, drug effect, immune module) in
 septrial and in libroadrunner, which runs the SBML that ``septrial.export_sbml`` writes from the
-patient's specification twin (``benchmarks/models/esketamine_otto2021.toml``,
-``drug_effect_emax.toml`` and ``sepsis_immune.toml`` merged): same per-patient parameters,
+patient's specifications (the Otto PK twin ``benchmarks/models/esketamine_otto2021.toml`` and the
+built-in specification modules ``drug_effect_emax``, ``sepsis_immune`` and ``hla_dr_percent``,
+merged): same per-patient parameters,
 tolerances (rtol 1e-6, atol 1e-9), dose and output grid, timed in one run; agreement is checked,
 so the timed work is the same computation.
 
@@ -175,9 +176,12 @@ def run_roadrunner(sbml: str, p, n: int, settings: dict):
 def bench(n_s: int, n_r: int, repeats: int, seed: int, log) -> dict[str, Any]:
     p = patients(max(n_s, n_r), seed)
     flat = merge_specifications(
+        # the PK twin, then the built-in modules' own specifications (by name)
         [
-            MODELS / f"{m}.toml"
-            for m in ("esketamine_otto2021", "drug_effect_emax", "sepsis_immune", "hla_dr_percent")
+            MODELS / "esketamine_otto2021.toml",
+            "drug_effect_emax",
+            "sepsis_immune",
+            "hla_dr_percent",
         ],
         "sepsis_esketamine_flat",
         "the default patient's PK, drug effect, immune and read-out modules as one specification",
@@ -252,11 +256,11 @@ def render(result: dict[str, Any]) -> str:
         + (" --quick" if result["quick"] else "")
         + "`; do not edit by hand. The default patient `sepsis_esketamine` (esketamine PK + "
         "propofol PK + drug effect + immune module + % HLA-DR read-out, 20 states) in septrial; "
-        "in libroadrunner the SBML that `septrial.export_sbml` writes from its specification "
-        "twin (Otto 2021 PK, `benchmarks/models/drug_effect_emax.toml`, `sepsis_immune.toml` "
-        "and `hla_dr_percent.toml` merged into one model, 16 states: propofol, never dosed "
-        "here and without immune effect by default, is left out, which spares libroadrunner "
-        "four states). Per patient: log-normal PK (Otto "
+        "in libroadrunner the SBML that `septrial.export_sbml` writes from its specifications "
+        "(the Otto 2021 PK twin and the built-in specification modules `drug_effect_emax`, "
+        "`sepsis_immune` and `hla_dr_percent`, merged into one model, 16 states: propofol, "
+        "never dosed here and without immune effect by default, is left out, which spares "
+        "libroadrunner four states). Per patient: log-normal PK (Otto "
         "2021 IIV covariance) and the eleven immune parameters with the compiled model's "
         f"variances around the septic case (k_pg 0.6); {BOLUS_MG:g} mg bolus + {RATE_MG_H:g} "
         f"mg/h for {STOP_H:g} h (70 kg), "
