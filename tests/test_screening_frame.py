@@ -35,6 +35,13 @@ def test_screening_state_comes_from_the_simulated_patient(scenario):
     # Sepsis-3: every admitted patient had an acute SOFA rise >= 2 at ICU admission
     sofa_chronic = septrial.model_info("sepsis_esketamine").defaults()["SOFA_chronic"]
     assert (t["sofa_icu"] - round(sofa_chronic) >= 2).all()
+    # every read-out is reported at ICU admission too: the values the admission rules read
+    observables = [o["name"] for o in septrial.model_info("sepsis_esketamine").observables]
+    assert all(f"icu_{o}" in t and f"screening_{o}" in t for o in observables)
+    np.testing.assert_array_equal(t["icu_sofa"], t["sofa_icu"])
+    assert (t["icu_sofa_acute"] >= 2).all()
+    # admission is 24 h before screening: IL-6 is read at two different times of the course
+    assert (t["icu_il6_pg_ml"] != t["screening_il6_pg_ml"]).all()
     # sicker patients are ventilated more often (logistic in SOFA at admission)
     hi = t["sofa_icu"] >= t["sofa_icu"].median()
     assert t.loc[hi, "intubated"].mean() > t.loc[~hi, "intubated"].mean()

@@ -125,6 +125,8 @@ std::vector<std::string> TrialEngine::screen_columns() const {
   std::vector<std::string> cols;
   for (const auto& q : screen_quantities()) cols.push_back(q.name);
   for (const auto& o : model_->observables()) cols.push_back("screening_" + o.name);
+  // the same read-outs at ICU admission: the ICU clock's day-1 values (validation, calibration)
+  for (const auto& o : model_->observables()) cols.push_back("icu_" + o.name);
   return cols;
 }
 
@@ -215,7 +217,7 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates,
       n, threads, control,
       [&](std::size_t i) {
         double* row = res.values.data() + i * nc;
-        std::vector<double> obs(n_obs), x(ns), x_icu(ns);
+        std::vector<double> obs(n_obs), obs_icu(n_obs), x(ns), x_icu(ns);
         for (int attempt = 0; attempt < journey_.max_attempts; ++attempt) {
           const JourneyDraws jd = draw_journey(journey_, seed, indices[i], attempt);
           const auto params = patient_parameters(seed, indices[i], attempt);
@@ -236,6 +238,7 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates,
           }
           if (t_death <= t_icu || obs[sofa_acute_col_] < journey_.sepsis3_min_acute_sofa)
             continue;  // not an ICU sepsis
+          obs_icu = obs;
           const double sofa_icu = obs[sofa_col_];
           const bool intubated = jd.u_ventilation < ventilation_probability(journey_.ventilation, sofa_icu);
           const double extubation = intubated ? t_icu + jd.ventilation_h : t_icu;
@@ -263,6 +266,7 @@ ScreenResult TrialEngine::screen(const std::vector<Covariates>& covariates,
               alive ? kNaN : t_death};
           std::copy(std::begin(fixed), std::end(fixed), row);
           std::copy(obs.begin(), obs.end(), row + std::size(fixed));
+          std::copy(obs_icu.begin(), obs_icu.end(), row + std::size(fixed) + n_obs);
           std::copy(x.begin(), x.end(), res.states.begin() + static_cast<std::ptrdiff_t>(i * ns));
           return;
         }
