@@ -33,6 +33,14 @@ def test_claimed_validation_targets_are_met_on_a_fresh_cohort(validation):
     assert not missed, missed
 
 
+def test_validation_report_writes_its_table_and_figures(tmp_path):
+    assert vm.main(["--n", "60", "--seed", "3", "--out", str(tmp_path), "--tag", "small"]) == 0
+    report = (tmp_path / "validation_results_small.md").read_text()
+    assert all(f"| {t.key} |" in report for t in vm.TARGETS)
+    for figure in ("timecourses", "il6_first_week", "death_timing"):
+        assert (tmp_path / "figures" / f"validation_{figure}_small.png").stat().st_size > 10_000
+
+
 def test_survivors_recover_and_non_survivors_do_not(validation):
     c, _ = validation
     dead = c.table["dead_28d"].to_numpy(bool)

@@ -29,8 +29,6 @@ from septrial.study import Study
 
 #: Read-outs followed in the report (model observable names).
 READOUTS = ("sofa", "il6_pg_ml", "tnf_pg_ml", "il10_pg_ml", "hla_dr_abc", "cd4_per_ul")
-#: ICU days of the time-course figure (docs/validation.md).
-PLOT_DAYS = (1, 2, 3, 5, 7, 10, 14, 21, 28)
 
 
 @dataclass(frozen=True)
@@ -239,13 +237,15 @@ TARGETS = (
 
 @dataclass
 class Cohort:
-    """The enrolled control arm: one row per patient (ICU-clock read-outs and death time)."""
+    """The enrolled control arm: one row per patient (death time; every read-out at ICU admission
+    as ``<read-out>@0`` and at screening as ``<read-out>@screen``) and the follow-up courses."""
 
     table: pd.DataFrame
     traj: np.ndarray  # patients x grid x observables (NaN after death)
     grid_icu_h: np.ndarray
     observables: list[str]
     rand_icu_h: float
+    screen_icu_h: float
 
     def at_icu_h(self, observable: str, icu_h: float) -> np.ndarray:
         k = int(np.argmin(np.abs(self.grid_icu_h - icu_h)))
@@ -287,13 +287,15 @@ def simulate_cohort(
             "death_icu_h": death_rel + rand_icu_h,
             "dead_28d": death_rel <= follow,
             "sofa_day1": got.frame.table["sofa"].to_numpy(float),  # at screening, ICU hour 24
-            # IL-6 at ICU admission and at screening (hour 24 by default): T10's admission clock
-            "il6_icu_0h": got.frame.table["icu_il6_pg_ml"].to_numpy(float),
-            "il6_icu_24h": got.frame.table["screening_il6_pg_ml"].to_numpy(float),
             "age_y": got.frame.table["age_y"].to_numpy(float),
         }
     )
-    return Cohort(table, traj, grid_rel + rand_icu_h, obs, rand_icu_h)
+    # the course before randomisation, from the screening run (T10 is on the admission clock)
+    for o in READOUTS:
+        table[f"{o}@0"] = got.frame.table[f"icu_{o}"].to_numpy(float)
+        table[f"{o}@screen"] = got.frame.table[f"screening_{o}"].to_numpy(float)
+    screen_icu_h = float(journey.screening_after_icu_h)
+    return Cohort(table, traj, grid_rel + rand_icu_h, obs, rand_icu_h, screen_icu_h)
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> float:
@@ -380,7 +382,7 @@ def measure(c: Cohort, scenario: Scenario | None = None) -> dict[str, float]:
     s["T9a"] = _ratio(cd0[dead], cd0[~dead])
     s["T9b"] = _ratio(cd4[dead], cd4[~dead])
     s["T9c"] = float(np.nanmedian(cd4))
-    i0, i24 = t["il6_icu_0h"].to_numpy(float), t["il6_icu_24h"].to_numpy(float)
+    i0, i24 = t["il6_pg_ml@0"].to_numpy(float), t["il6_pg_ml@screen"].to_numpy(float)
     both = np.isfinite(i0) & np.isfinite(i24)
     s["T10a"] = 1 - float(np.median(i24[both & ~dead]) / np.median(i0[both & ~dead]))
     s["T10b"] = (
@@ -428,33 +430,33 @@ def table_rows(stats: dict[str, float]) -> list[dict[str, object]]:
 
 # -- figures ------------------------------------------------------------------------------------
 
-#: Published points drawn next to the simulated courses: observable -> list of
-#: (ICU day, value, low, high, group, source label). group: "survivors", "non-survivors", "all".
+#: Published points drawn next to the simulated courses: observable -> list of (days after ICU
+#: admission, value, low, high, group, source label). group: "survivors", "non-survivors", "all".
 PUBLISHED = {
     "sofa": [
-        (1, 7, np.nan, np.nan, "survivors", "He 2016 (admission, median)"),
-        (1, 10, np.nan, np.nan, "non-survivors", "He 2016 (admission, median)"),
-        (1, 10, 7, 12, "all", "Cao 2021 day 1, median (IQR)"),
+        (0, 7, np.nan, np.nan, "survivors", "He 2016 (admission, median)"),
+        (0, 10, np.nan, np.nan, "non-survivors", "He 2016 (admission, median)"),
+        (0.5, 10, 7, 12, "all", "Cao 2021 day 1, median (IQR)"),
     ],
     "il6_pg_ml": [
-        (0.5, 413, np.nan, np.nan, "survivors", "Thao 2018, ICU admission / 24 h"),
-        (1.5, 65, np.nan, np.nan, "survivors", "Thao 2018, ICU admission / 24 h"),
-        (0.5, 530, np.nan, np.nan, "non-survivors", "Thao 2018, ICU admission / 24 h"),
-        (1.5, 287, np.nan, np.nan, "non-survivors", "Thao 2018, ICU admission / 24 h"),
-        (3, 114, np.nan, np.nan, "survivors", "Weidhase 2019, 48-72 h, median"),
-        (3, 747, np.nan, np.nan, "non-survivors", "Weidhase 2019, 48-72 h, median"),
+        (0, 413, np.nan, np.nan, "survivors", "Thao 2018, ICU admission / 24 h"),
+        (1, 65, np.nan, np.nan, "survivors", "Thao 2018, ICU admission / 24 h"),
+        (0, 530, np.nan, np.nan, "non-survivors", "Thao 2018, ICU admission / 24 h"),
+        (1, 287, np.nan, np.nan, "non-survivors", "Thao 2018, ICU admission / 24 h"),
+        (2.5, 114, np.nan, np.nan, "survivors", "Weidhase 2019, 48-72 h, median"),
+        (2.5, 747, np.nan, np.nan, "non-survivors", "Weidhase 2019, 48-72 h, median"),
     ],
     "hla_dr_abc": [
-        (1.5, 4212, 2640, 6047, "all", "Zorio 2017 day 1-2 / discharge, median (IQR)"),
+        (1, 4212, 2640, 6047, "all", "Zorio 2017 day 1-2 / discharge, median (IQR)"),
         (11, 10281, 7719, 13035, "survivors", "Zorio 2017 day 1-2 / discharge, median (IQR)"),
     ],
     "cd4_per_ul": [
-        (3.5, 515, 343, 724, "all", "Zorio 2017 day 3-4 / discharge, median (IQR)"),
+        (3, 515, 343, 724, "all", "Zorio 2017 day 3-4 / discharge, median (IQR)"),
         (11, 642, 459, 846, "survivors", "Zorio 2017 day 3-4 / discharge, median (IQR)"),
     ],
     "il10_pg_ml": [
-        (1.5, 6.6, np.nan, np.nan, "all", "Brazil cohort (cc10167), median"),
-        (1.5, 17.6, np.nan, np.nan, "non-survivors", "Brazil cohort (cc10167), median"),
+        (1, 6.6, np.nan, np.nan, "all", "Brazil cohort (cc10167), median"),
+        (1, 17.6, np.nan, np.nan, "non-survivors", "Brazil cohort (cc10167), median"),
     ],
 }
 UNITS = {
@@ -468,12 +470,24 @@ UNITS = {
 COLOURS = {"survivors": "tab:blue", "non-survivors": "tab:red", "all": "black"}
 
 
-#: Read-outs also drawn at ICU admission and hour 24 (x = 0.5 and 1.5 on the ICU-day axis):
-#: observable -> the cohort table's columns at those times.
-ADMISSION_COLUMNS = {"il6_pg_ml": ("il6_icu_0h", "il6_icu_24h")}
+#: Percentiles of the visual predictive check: (low, high) pairs drawn as bands, and the median.
+VPC_BANDS = ((5, 95), (25, 75))
+#: Fewest patients alive at a time for its percentiles to be drawn.
+VPC_MIN_ALIVE = 20
+
+
+def _course(c: Cohort, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hours after ICU admission and the read-out at those hours (patients x times): ICU
+    admission and screening from the screening run, then the follow-up every 12 h."""
+    hours = c.grid_icu_h[::6]
+    values = [c.table[f"{name}@0"].to_numpy(float), c.table[f"{name}@screen"].to_numpy(float)]
+    values += [c.at_icu_h(name, h) for h in hours]
+    return np.concatenate([[0.0, c.screen_icu_h], hours]), np.column_stack(values)
 
 
 def plot_timecourses(c: Cohort, path: Path, title: str) -> Path:
+    """Visual predictive check: 5/25/50/75/95th percentiles of each read-out from ICU admission
+    to day 28 by 28-day outcome, with the published values as diamonds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -482,44 +496,27 @@ def plot_timecourses(c: Cohort, path: Path, title: str) -> Path:
     dead = c.table["dead_28d"].to_numpy(bool)
     names = ["sofa", "il6_pg_ml", "il10_pg_ml", "hla_dr_abc", "cd4_per_ul"]
     fig, axes = plt.subplots(len(names), 1, figsize=(8.5, 3.0 * len(names)), sharex=True)
-    days = np.array(PLOT_DAYS, dtype=float)
     for ax, name in zip(axes, names, strict=True):
-        for group, mask, dx in (("survivors", ~dead, -0.12), ("non-survivors", dead, 0.12)):
-            vals = [c.day(name, d)[mask] for d in days]
-            q = np.array(
-                [
-                    np.nanpercentile(v, [25, 50, 75]) if np.isfinite(v).sum() >= 3 else [np.nan] * 3
-                    for v in vals
-                ]
-            )
-            n_alive = [int(np.isfinite(v).sum()) for v in vals]
-            ax.errorbar(
-                days + dx,
-                q[:, 1],
-                yerr=[q[:, 1] - q[:, 0], q[:, 2] - q[:, 1]],
+        hours, values = _course(c, name)
+        days = hours / 24.0
+        for group, mask in (("survivors", ~dead), ("non-survivors", dead)):
+            v = values[mask]
+            alive = np.isfinite(v).sum(axis=0)
+            show = alive >= VPC_MIN_ALIVE
+            q = np.full((5, v.shape[1]), np.nan)
+            q[:, show] = np.nanpercentile(v[:, show], [5, 25, 50, 75, 95], axis=0)
+            for alpha, (lo, hi) in zip((0.12, 0.3), ((0, 4), (1, 3)), strict=True):
+                ax.fill_between(days, q[lo], q[hi], color=COLOURS[group], alpha=alpha, lw=0)
+            ax.plot(days, q[2], color=COLOURS[group], lw=1.5)
+            ax.plot(
+                [],
+                [],
                 color=COLOURS[group],
-                marker="o",
-                ms=4,
-                capsize=3,
-                lw=1.2,
-                label=f"model, 28-day {group} (n alive {n_alive[0]}->{n_alive[-1]})",
+                lw=6,
+                alpha=0.35,
+                label=f"model, 28-day {group} (n alive {alive[0]}->{alive[-1]}): median, "
+                "25-75 and 5-95th percentiles",
             )
-            if name in ADMISSION_COLUMNS:
-                early = [c.table[col].to_numpy(float)[mask] for col in ADMISSION_COLUMNS[name]]
-                qe = np.array([np.nanpercentile(v, [25, 50, 75]) for v in early])
-                ax.errorbar(
-                    np.array([0.5, 1.5]) + dx,
-                    qe[:, 1],
-                    yerr=[qe[:, 1] - qe[:, 0], qe[:, 2] - qe[:, 1]],
-                    color=COLOURS[group],
-                    marker="o",
-                    mfc="white",
-                    ms=4,
-                    capsize=3,
-                    lw=1.0,
-                    ls="--",
-                    label=f"model, 28-day {group}: ICU admission and hour 24",
-                )
         seen = set()
         for day, v, lo, hi, group, label in PUBLISHED.get(name, []):
             key = (label, group)
@@ -537,14 +534,17 @@ def plot_timecourses(c: Cohort, path: Path, title: str) -> Path:
                 label=f"published, {group}: {label}" if key not in seen else None,
             )
             seen.add(key)
+        ax.axvline(c.rand_icu_h / 24.0, color="grey", ls=":", lw=1)
         if name != "sofa":
             ax.set_yscale("log")
         ax.set_ylabel(UNITS[name])
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    axes[-1].set_xlabel("ICU day (day 1 = first 24 h after admission)")
-    axes[-1].set_xticks(days)
-    axes[0].set_title(title + "\nmedian and IQR by 28-day outcome; published values as diamonds")
+    axes[-1].set_xlabel("days after ICU admission (dotted line: randomisation)")
+    axes[-1].set_xticks([0, 1, 2, 3, 5, 7, 10, 14, 21, 28])
+    axes[0].set_title(
+        title + "\nvisual predictive check by 28-day outcome; published values as diamonds"
+    )
     save_figure_atomic(path, fig, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -574,10 +574,17 @@ def plot_il6_first_week(c: Cohort, path: Path, title: str) -> Path:
     hours = c.grid_icu_h[c.grid_icu_h <= 168.0]
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
     for group, mask in (("survivors", ~dead), ("non-survivors", dead)):
-        series = [c.table["il6_icu_0h"].to_numpy(float), c.table["il6_icu_24h"].to_numpy(float)]
+        series = [c.table[f"il6_pg_ml@{k}"].to_numpy(float) for k in ("0", "screen")]
         series += [c.at_icu_h("il6_pg_ml", h) for h in hours]
-        x = np.concatenate([[0.0, 24.0], hours])
-        q = np.array([np.nanpercentile(v[mask], [25, 50, 75]) for v in series])
+        x = np.concatenate([[0.0, c.screen_icu_h], hours])
+        q = np.array(
+            [
+                np.nanpercentile(v[mask], [25, 50, 75])
+                if np.isfinite(v[mask]).sum() >= VPC_MIN_ALIVE
+                else [np.nan] * 3
+                for v in series
+            ]
+        )
         ax.fill_between(x, q[:, 0], q[:, 2], color=COLOURS[group], alpha=0.2, lw=0)
         ax.plot(x, q[:, 1], color=COLOURS[group], lw=1.5, label=f"model, 28-day {group}: median")
         ax.plot([], [], color=COLOURS[group], alpha=0.3, lw=6, label=f"model, {group}: IQR")
