@@ -131,10 +131,14 @@ py::tuple simulate(const std::string& model_name, const py::dict& covariates,
     if (start == 0) {
       columns = result.columns;
       row_block = req.times_h.size() * columns.size();
-      values.resize(total * row_block);
     }
-    std::copy(result.values.begin(), result.values.end(),
-              values.begin() + static_cast<std::ptrdiff_t>(start * row_block));
+    if (start == 0 && stop == total) {
+      values = std::move(result.values);  // one chunk: no second buffer to fault in and copy
+    } else {
+      if (start == 0) values.resize(total * row_block);
+      std::copy(result.values.begin(), result.values.end(),
+                values.begin() + static_cast<std::ptrdiff_t>(start * row_block));
+    }
     status.fill(static_cast<py::ssize_t>(start), result.status);
     start = stop;
   } while (start < total);

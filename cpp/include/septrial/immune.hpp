@@ -2,6 +2,7 @@
 // anti-inflammatory mediators CA), shared by the reynolds2006 model and the benchmarks (docs/model.md).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -15,14 +16,25 @@ struct ReynoldsParams {
   double P0, k_pg, p_inf, k_pm, s_m, mu_m, k_mp, k_pn, k_np, k_nn, k_nd, s_nr, mu_nr, mu_n, k_dn, x_dn, mu_d,
       c_inf, s_c, k_cn, k_cnd, mu_c, CA0;
   static ReynoldsParams from(const ModuleSpec& spec, const std::vector<double>& p);
+
+  /// Reads the parameters from a module's parameter vector at positions looked up once per
+  /// module (by name), not once per patient.
+  class Reader {
+   public:
+    explicit Reader(const ModuleSpec& spec);
+    ReynoldsParams operator()(const std::vector<double>& p) const;
+
+   private:
+    std::array<std::size_t, 23> at_{};
+  };
 };
 
 /// Core derivatives; `activation` multiplies phagocyte activation (1 - drug inhibition).
 void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double activation);
-/// f(V) = V / (1 + (CA/c_inf)^2): anti-inflammatory damping.
-inline double reynolds_f(const ReynoldsParams& r, double v, double ca) {
+/// 1 / (1 + (CA/c_inf)^2): the anti-inflammatory damping f(V) = V * reynolds_damping(CA).
+inline double reynolds_damping(const ReynoldsParams& r, double ca) {
   const double q = ca / r.c_inf;
-  return v / (1.0 + q * q);
+  return 1.0 / (1.0 + q * q);
 }
 
 /// The Reynolds parameter declarations (names and values of the paper's table).

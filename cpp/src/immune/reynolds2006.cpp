@@ -39,8 +39,9 @@ std::shared_ptr<const ModuleSpec> make_spec() {
                        {"N", "N*-units", "activated phagocytes"},
                        {"D", "D-units", "tissue damage"},
                        {"CA", "CA-units", "slow anti-inflammatory mediators"}};
-  spec->make = [s = spec.get()](const std::vector<double>& p, const Covariates&, const ModuleContext&) {
-    return std::make_unique<Reynolds>(ReynoldsParams::from(*s, p));
+  spec->make = [read = ReynoldsParams::Reader(*spec)](const std::vector<double>& p, const Covariates&,
+                                                      const ModuleContext&) {
+    return std::make_unique<Reynolds>(read(p));
   };
   return spec;
 }

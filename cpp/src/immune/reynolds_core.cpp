@@ -1,25 +1,46 @@
+#include <array>
 #include <cmath>
+#include <stdexcept>
 
 #include "septrial/immune.hpp"
 #include "septrial/linear_pk.hpp"
 
 namespace septrial {
 
+namespace {
+// In the order of the fields of ReynoldsParams.
+constexpr std::array<const char*, 23> kReynoldsNames{
+    "P0",    "k_pg", "p_inf", "k_pm", "s_m",  "mu_m",  "k_mp", "k_pn", "k_np",  "k_nn", "k_nd", "s_nr",
+    "mu_nr", "mu_n", "k_dn",  "x_dn", "mu_d", "c_inf", "s_c",  "k_cn", "k_cnd", "mu_c", "CA0"};
+}  // namespace
+
+ReynoldsParams::Reader::Reader(const ModuleSpec& spec) {
+  for (std::size_t k = 0; k < kReynoldsNames.size(); ++k) {
+    at_[k] = find_parameter(spec.parameters, kReynoldsNames[k]);
+    if (at_[k] == npos) throw std::logic_error(spec.name + " has no parameter " + kReynoldsNames[k]);
+  }
+}
+
+ReynoldsParams ReynoldsParams::Reader::operator()(const std::vector<double>& p) const {
+  const auto v = [&](std::size_t k) { return p[at_[k]]; };
+  return {v(0),  v(1),  v(2),  v(3),  v(4),  v(5),  v(6),  v(7),  v(8),  v(9),  v(10), v(11),
+          v(12), v(13), v(14), v(15), v(16), v(17), v(18), v(19), v(20), v(21), v(22)};
+}
+
 ReynoldsParams ReynoldsParams::from(const ModuleSpec& spec, const std::vector<double>& p) {
-  auto v = [&](const char* n) { return param(spec, p, n); };
-  return {v("P0"),   v("k_pg"),  v("p_inf"), v("k_pm"), v("s_m"),   v("mu_m"), v("k_mp"), v("k_pn"),
-          v("k_np"), v("k_nn"),  v("k_nd"),  v("s_nr"), v("mu_nr"), v("mu_n"), v("k_dn"), v("x_dn"),
-          v("mu_d"), v("c_inf"), v("s_c"),   v("k_cn"), v("k_cnd"), v("mu_c"), v("CA0")};
+  return Reader(spec)(p);
 }
 
 void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double activation) {
   const double P = std::max(x[0], 0.0), N = std::max(x[1], 0.0), D = std::max(x[2], 0.0), CA = x[3];
-  const double fN = reynolds_f(r, N, CA);
-  const double R = reynolds_f(r, r.k_nn * N + r.k_np * P + r.k_nd * D, CA);
+  // The three damped signals f(V) = V / (1 + (CA/c_inf)^2) share one division.
+  const double damping = reynolds_damping(r, CA);
+  const double fN = N * damping;
+  const double R = (r.k_nn * N + r.k_np * P + r.k_nd * D) * damping;
   // x^6 as products: the same Hill term without two pow() calls per evaluation.
   const double fN2 = fN * fN, fN6 = fN2 * fN2 * fN2, x2 = r.x_dn * r.x_dn;
   const double fs = fN6 / (x2 * x2 * x2 + fN6);
-  const double fc = reynolds_f(r, N + r.k_cnd * D, CA);
+  const double fc = (N + r.k_cnd * D) * damping;
   dx[0] = r.k_pg * P * (1.0 - P / r.p_inf) - r.k_pm * r.s_m * P / (r.mu_m + r.k_mp * P) - r.k_pn * fN * P;
   dx[1] = activation * r.s_nr * R / (r.mu_nr + R) - r.mu_n * N;
   dx[2] = r.k_dn * fs - r.mu_d * D;
