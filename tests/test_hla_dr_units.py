@@ -50,3 +50,40 @@ def test_an_anchor_of_100_percent_is_refused_naming_the_parameter():
             times_h=TIMES,
             params={"hla_pct_anchor": 100.0},
         )
+
+
+#: The default patient with the log-linear conversion in place of the Hill curve.
+LOGLINEAR = [
+    "esketamine_otto2021",
+    "propofol_eleveld2018",
+    "drug_effect_emax",
+    "sepsis_immune",
+    "hla_dr_percent_loglinear",
+]
+
+
+def test_the_log_linear_form_is_an_option_through_the_same_anchor():
+    model = septrial.compose(LOGLINEAR).name
+    out = septrial.simulate(model=model, covariates=COVARIATES, times_h=TIMES)
+    d = septrial.model_info(model).defaults()
+    line = d["hla_pct_anchor"] + d["hla_pct_per_ln_abc"] * np.log(
+        out["hla_dr_abc"].to_numpy() / d["hla_pct_anchor_abc"]
+    )
+    np.testing.assert_allclose(out["hla_dr_pct"], np.clip(line, 0.0, 100.0), rtol=1e-12)
+    # both forms agree at the anchor and, by the choice of the slope, at recovery (H_n)
+    h_n = septrial.model_info("sepsis_esketamine").defaults()["H_n"]
+    for abc in (8000.0, h_n):
+        hill = _percent(np.array([abc]), 8000.0, 30.0, 2.0)[0]
+        loglinear = 30.0 + d["hla_pct_per_ln_abc"] * np.log(abc / 8000.0)
+        assert loglinear == pytest.approx(hill, abs=0.01)
+
+
+@pytest.mark.parametrize("anchor_abc, expected", [(1e6, 0.0), (1e-3, 100.0)])
+def test_the_log_linear_form_is_clipped_to_0_and_100_percent(anchor_abc, expected):
+    # on its own the module reads 0 AB/C, floored at 1 AB/C inside the logarithm
+    out = septrial.simulate(
+        model="hla_dr_percent_loglinear",
+        times_h=[0.0],
+        params={"hla_pct_per_ln_abc": 1000.0, "hla_pct_anchor_abc": anchor_abc},
+    )
+    assert out["hla_dr_pct"].iloc[0] == expected
