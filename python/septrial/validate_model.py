@@ -476,6 +476,24 @@ VPC_BANDS = ((5, 95), (25, 75))
 VPC_MIN_ALIVE = 20
 
 
+def _published(ax, x, value, group, label, seen: set, xerr=None, yerr=None) -> None:
+    """A published value as a diamond; its source enters the legend once."""
+    ax.errorbar(
+        [x],
+        [value],
+        xerr=xerr,
+        yerr=yerr,
+        color=COLOURS[group],
+        marker="D",
+        mfc="white",
+        ms=7,
+        ls="none",
+        capsize=4,
+        label=f"published, {group}: {label}" if (label, group) not in seen else None,
+    )
+    seen.add((label, group))
+
+
 def _course(c: Cohort, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Hours after ICU admission and the read-out at those hours (patients x times): ICU
     admission and screening from the screening run, then the follow-up every 12 h."""
@@ -517,23 +535,10 @@ def plot_timecourses(c: Cohort, path: Path, title: str) -> Path:
                 label=f"model, 28-day {group} (n alive {alive[0]}->{alive[-1]}): median, "
                 "25-75 and 5-95th percentiles",
             )
-        seen = set()
+        seen: set[tuple[str, str]] = set()
         for day, v, lo, hi, group, label in PUBLISHED.get(name, []):
-            key = (label, group)
             err = None if np.isnan(lo) else [[v - lo], [hi - v]]
-            ax.errorbar(
-                [day],
-                [v],
-                yerr=err,
-                color=COLOURS[group],
-                marker="D",
-                mfc="white",
-                ms=7,
-                ls="none",
-                capsize=4,
-                label=f"published, {group}: {label}" if key not in seen else None,
-            )
-            seen.add(key)
+            _published(ax, day, v, group, label, seen, yerr=err)
         ax.axvline(c.rand_icu_h / 24.0, color="grey", ls=":", lw=1)
         if name != "sofa":
             ax.set_yscale("log")
@@ -588,21 +593,10 @@ def plot_il6_first_week(c: Cohort, path: Path, title: str) -> Path:
         ax.fill_between(x, q[:, 0], q[:, 2], color=COLOURS[group], alpha=0.2, lw=0)
         ax.plot(x, q[:, 1], color=COLOURS[group], lw=1.5, label=f"model, 28-day {group}: median")
         ax.plot([], [], color=COLOURS[group], alpha=0.3, lw=6, label=f"model, {group}: IQR")
-    seen = set()
+    seen: set[tuple[str, str]] = set()
     for h, (lo, hi), v, group, label in IL6_FIRST_WEEK:
-        ax.errorbar(
-            [h],
-            [v],
-            xerr=[[h - lo], [hi - h]] if hi > lo else None,
-            color=COLOURS[group],
-            marker="D",
-            mfc="white",
-            ms=7,
-            ls="none",
-            capsize=4,
-            label=f"published, {group}: {label}" if (label, group) not in seen else None,
-        )
-        seen.add((label, group))
+        xerr = [[h - lo], [hi - h]] if hi > lo else None
+        _published(ax, h, v, group, label, seen, xerr=xerr)
     ax.axvline(c.rand_icu_h, color="grey", ls=":", lw=1)
     ax.text(
         c.rand_icu_h + 2,
