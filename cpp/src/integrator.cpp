@@ -254,8 +254,8 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
       // The common state sizes get a fixed-size state and the hand-written stepper (dopri5.hpp):
-      // no heap allocation per patient, loops of known length, the same operations in the same
-      // order as odeint's range algebra on std::vector, so results are bit-identical.
+      // no heap allocation per patient, loops of known length, odeint's algorithm (results agree
+      // with odeint's to the last bits of the step-size factor and dense-output weights).
       switch (n) {
         case 2:
           return dopri5_fixed<2>(patient, t_start, times, options, sink, crossing, crossing_time,

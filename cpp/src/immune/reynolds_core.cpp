@@ -23,8 +23,14 @@ ReynoldsParams::Reader::Reader(const ModuleSpec& spec) {
 
 ReynoldsParams ReynoldsParams::Reader::operator()(const std::vector<double>& p) const {
   const auto v = [&](std::size_t k) { return p[at_[k]]; };
-  return {v(0),  v(1),  v(2),  v(3),  v(4),  v(5),  v(6),  v(7),  v(8),  v(9),  v(10), v(11),
-          v(12), v(13), v(14), v(15), v(16), v(17), v(18), v(19), v(20), v(21), v(22)};
+  ReynoldsParams r{v(0),  v(1),  v(2),  v(3),  v(4),  v(5),  v(6),  v(7),  v(8),  v(9),  v(10), v(11),
+                   v(12), v(13), v(14), v(15), v(16), v(17), v(18), v(19), v(20), v(21), v(22)};
+  r.c_inf_sq = r.c_inf * r.c_inf;
+  r.inv_p_inf = 1.0 / r.p_inf;
+  r.k_pm_s_m = r.k_pm * r.s_m;
+  const double x2 = r.x_dn * r.x_dn;
+  r.x_dn_6 = x2 * x2 * x2;
+  return r;
 }
 
 ReynoldsParams ReynoldsParams::from(const ModuleSpec& spec, const std::vector<double>& p) {
@@ -38,10 +44,10 @@ void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double a
   const double fN = N * damping;
   const double R = (r.k_nn * N + r.k_np * P + r.k_nd * D) * damping;
   // x^6 as products: the same Hill term without two pow() calls per evaluation.
-  const double fN2 = fN * fN, fN6 = fN2 * fN2 * fN2, x2 = r.x_dn * r.x_dn;
-  const double fs = fN6 / (x2 * x2 * x2 + fN6);
+  const double fN2 = fN * fN, fN6 = fN2 * fN2 * fN2;
+  const double fs = fN6 / (r.x_dn_6 + fN6);
   const double fc = (N + r.k_cnd * D) * damping;
-  dx[0] = r.k_pg * P * (1.0 - P / r.p_inf) - r.k_pm * r.s_m * P / (r.mu_m + r.k_mp * P) - r.k_pn * fN * P;
+  dx[0] = r.k_pg * P * (1.0 - P * r.inv_p_inf) - r.k_pm_s_m * P / (r.mu_m + r.k_mp * P) - r.k_pn * fN * P;
   dx[1] = activation * r.s_nr * R / (r.mu_nr + R) - r.mu_n * N;
   dx[2] = r.k_dn * fs - r.mu_d * D;
   dx[3] = r.s_c + r.k_cn * fc / (1.0 + fc) - r.mu_c * CA;
