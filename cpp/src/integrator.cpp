@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "dopri5_systems.hpp"
 #include "septrial/dopri5.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/exact_linear.hpp"
@@ -35,35 +36,12 @@ const std::vector<std::pair<std::string, SolverOptions::Method>>& method_names()
 
 namespace {
 
-/// Thrown inside the stepping loop; turned into a failed status for this patient only.
-struct PatientFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// dopri5's system: any contiguous state type (std::vector, or std::array for a fixed size).
-struct VectorSystem {
-  const Patient* patient;
-  std::size_t* evals;
-  template <class State>
-  void operator()(const State& x, State& dx, double t) const {
-    patient->rhs(t, x.data(), dx.data());
-    ++*evals;
-  }
-};
-
-/// dopri5's system when the model is one module reading no signal: the module's own right-hand
-/// side, one call less per evaluation than through Patient::rhs (which does the same).
-struct SoleModuleSystem {
-  const Module* module;
-  const SignalBus* bus;
-  const double* rate;  ///< the patient's current dosing rate (Patient::set_rates_from)
-  std::size_t* evals;
-  template <class State>
-  void operator()(const State& x, State& dx, double t) const {
-    module->rhs(t, x.data(), dx.data(), *bus, *rate);
-    ++*evals;
-  }
-};
+using dopri5_systems::all_finite;
+using dopri5_systems::kMaxLinearRhsStates;
+using dopri5_systems::PatientFailure;
+using dopri5_systems::rates_changed;
+using dopri5_systems::SoleModuleSystem;
+using dopri5_systems::VectorSystem;
 
 /// Rosenbrock needs ublas state types and a Jacobian: the model's analytic one when it has one
 /// (counted as one evaluation), else a forward finite difference into buffers allocated once per
@@ -119,20 +97,6 @@ void land_on_breakpoint(Stepper& stepper, double remaining) {
 template <std::size_t N>
 void land_on_breakpoint(Dopri5Dense<N>& stepper, double remaining) {
   stepper.set_step(remaining);
-}
-
-/// After the dosing rates change (Patient::set_rates_from): only LinearRhs holds a copy of them.
-template <class System>
-void rates_changed(System&) {}
-template <std::size_t N>
-void rates_changed(LinearRhs<N>& system) {
-  system.rates_changed();
-}
-
-bool all_finite(const double* x, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(x[i])) return false;
-  return true;
 }
 
 /// Drives a dense-output stepper through the breakpoints. State is any vector type with data().
@@ -206,9 +170,6 @@ void drive(Stepper& stepper, System system, State& x, Patient& patient, double t
   }
 }
 
-/// Beyond this many states a dense product costs more than the modules' sparse ones.
-constexpr std::size_t kMaxLinearRhsStates = 12;
-
 template <std::size_t N>
 SolveStatus& dopri5_fixed(Patient& patient, double t_start, const std::vector<double>& times,
                           const SolverOptions& options, const OutputSink& sink, const Crossing* crossing,
@@ -256,34 +217,11 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
       // The common state sizes get a fixed-size state and the hand-written stepper (dopri5.hpp):
       // no heap allocation per patient, loops of known length, odeint's algorithm (results agree
       // with odeint's to the last bits of the step-size factor and dense-output weights).
-      switch (n) {
-        case 2:
-          return dopri5_fixed<2>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                 initial_state, status);
-        case 3:
-          return dopri5_fixed<3>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                 initial_state, status);
-        case 4:
-          return dopri5_fixed<4>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                 initial_state, status);
-        case 5:
-          return dopri5_fixed<5>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                 initial_state, status);
-        case 6:
-          return dopri5_fixed<6>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                 initial_state, status);
-        case 10:
-          return dopri5_fixed<10>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                  initial_state, status);
-        case 12:
-          return dopri5_fixed<12>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                  initial_state, status);
-        case 20:
-          return dopri5_fixed<20>(patient, t_start, times, options, sink, crossing, crossing_time,
-                                  initial_state, status);
-        default:
-          break;
-      }
+      const bool fixed = dopri5_systems::with_fixed_size(n, [&](auto size) {
+        dopri5_fixed<decltype(size)::value>(patient, t_start, times, options, sink, crossing, crossing_time,
+                                            initial_state, status);
+      });
+      if (fixed) return status;
       std::vector<double> x(n);
       if (initial_state) std::copy(initial_state, initial_state + n, x.begin());
       else patient.initial_state(x.data());

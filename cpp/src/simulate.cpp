@@ -1,9 +1,12 @@
 #include "septrial/simulate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 
+#include "septrial/batch_integrator.hpp"
 #include "septrial/errors.hpp"
 #include "septrial/patient.hpp"
 #include "septrial/random.hpp"
@@ -11,6 +14,10 @@
 namespace septrial {
 
 namespace {
+/// Patients per block of work (integrate_patients interleaves kInterleavedPatients of them at a
+/// time); a block's inputs and patients exist only while it runs.
+constexpr std::size_t kPatientsPerBlock = 32;
+
 void validate(const BatchRequest& r) {
   if (!r.model) throw InputError("model", "missing");
   r.options.validate();
@@ -81,28 +88,48 @@ BatchResult simulate_batch(const BatchRequest& r, RunControl& control, const std
   result.status.resize(r.patients.size());
   static const Regimen no_doses;
 
-  parallel_for(
-      r.patients.size(), r.threads, control,
-      [&](std::size_t i) {
-        const PatientSpec& ps = r.patients[i];
-        const std::uint64_t index = r.first_index + i;
-        std::vector<double> params = ps.params;
-        if (r.variability) {
-          PatientRng rng(r.seed, index, Stream::Parameters);
-          params = apply_random_effects(model, params, rng);
+  // Patients go to the workers in blocks, integrated together (integrate_patients: interleaved,
+  // bit-identical to one at a time); small cohorts get smaller blocks so that every thread works.
+  const std::size_t n = r.patients.size(), threads = static_cast<std::size_t>(std::max(1, r.threads));
+  const std::size_t block = std::clamp<std::size_t>(n / (4 * threads), 1, kPatientsPerBlock);
+  parallel_for_blocks(
+      n, block, r.threads, control,
+      [&](std::size_t begin, std::size_t end) {
+        const std::size_t count = end - begin;
+        std::vector<std::vector<double>> params(count);
+        std::vector<std::unique_ptr<Patient>> patients(count);
+        std::vector<OutputSink> sinks(count);
+        std::vector<PatientTask> tasks(count);
+        for (std::size_t j = 0; j < count; ++j) {
+          const std::size_t i = begin + j;
+          const PatientSpec& ps = r.patients[i];
+          const std::uint64_t index = r.first_index + i;
+          params[j] = ps.params;
+          if (r.variability) {
+            PatientRng rng(r.seed, index, Stream::Parameters);
+            params[j] = apply_random_effects(model, params[j], rng);
+          }
+          patients[j] = std::make_unique<Patient>(r.model, params[j], ps.covariates,
+                                                  ps.regimen ? *ps.regimen : no_doses);
+          double* block_out = result.values.data() + i * row_block;
+          const Patient& patient = *patients[j];
+          const std::vector<double>& p = params[j];
+          sinks[j] = [&r, &model, &patient, &p, block_out, index, n_cols, n_obs](std::size_t k, double t,
+                                                                                 const double* x) {
+            double* row = block_out + k * n_cols;
+            patient.observe(t, x, row);
+            if (r.residual_error) add_residual_error(model, p, row, r.seed, index, t);
+            if (r.include_states) std::copy(x, x + patient.n_states(), row + n_obs);
+          };
+          tasks[j] = {patients[j].get(), &sinks[j],
+                      ps.initial_state.empty() ? nullptr : ps.initial_state.data(), &result.status[i]};
         }
-        Patient patient(r.model, params, ps.covariates, ps.regimen ? *ps.regimen : no_doses);
-        double* block = result.values.data() + i * row_block;
-        auto sink = [&](std::size_t k, double t, const double* x) {
-          double* row = block + k * n_cols;
-          patient.observe(t, x, row);
-          if (r.residual_error) add_residual_error(model, params, row, r.seed, index, t);
-          if (r.include_states) std::copy(x, x + patient.n_states(), row + n_obs);
-        };
-        result.status[i] = integrate_patient(patient, 0.0, r.times_h, r.options, sink, nullptr, nullptr,
-                                             ps.initial_state.empty() ? nullptr : ps.initial_state.data());
-        if (!result.status[i].ok)
-          std::fill(block, block + row_block, std::numeric_limits<double>::quiet_NaN());
+        integrate_patients(tasks, 0.0, r.times_h, r.options);
+        for (std::size_t i = begin; i < end; ++i) {
+          if (result.status[i].ok) continue;
+          double* block_out = result.values.data() + i * row_block;
+          std::fill(block_out, block_out + row_block, std::numeric_limits<double>::quiet_NaN());
+        }
       },
       poll);
   return result;

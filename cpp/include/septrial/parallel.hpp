@@ -30,7 +30,7 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
       std::max<std::size_t>(1, std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads))));
   if (n == 1) {  // a single item runs on the calling thread: no thread start-up for one patient
     body(0);
-    control.done = 1;
+    control.done.fetch_add(1);
     return;
   }
   std::atomic<std::size_t> next{0};
@@ -85,6 +85,22 @@ inline void parallel_for(std::size_t n, int threads, RunControl& control,
   }
   for (auto& t : pool) t.join();
   if (first_error) std::rethrow_exception(first_error);
+}
+
+/// parallel_for over [0, n) in blocks of `block` items: body(begin, end) per block, which lets a
+/// worker handle several items together; control.done still counts items (for progress).
+inline void parallel_for_blocks(std::size_t n, std::size_t block, int threads, RunControl& control,
+                                const std::function<void(std::size_t, std::size_t)>& body,
+                                const std::function<void()>& poll = {}, int poll_ms = 50) {
+  const std::size_t blocks = (n + block - 1) / block;
+  parallel_for(
+      blocks, threads, control,
+      [&](std::size_t b) {
+        const std::size_t begin = b * block, end = std::min(n, begin + block);
+        body(begin, end);
+        control.done.fetch_add(end - begin - 1, std::memory_order_relaxed);  // parallel_for adds 1
+      },
+      poll, poll_ms);
 }
 
 }  // namespace septrial
