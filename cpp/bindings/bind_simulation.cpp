@@ -104,7 +104,7 @@ py::tuple simulate(const std::string& model_name, const py::dict& covariates,
   req.include_states = include_states;
   req.seed = seed;
   req.threads = threads;
-  std::vector<double> values;
+  septrial::ResultValues values;
   std::vector<std::string> columns;
   std::size_t row_block = 0;
   septrial::bindings::StatusArrays status(n);

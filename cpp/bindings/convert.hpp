@@ -18,9 +18,11 @@ namespace py = pybind11;
 using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 /// Hands a vector to NumPy without copying: the capsule owns it and frees it with the array.
-inline py::array_t<double> to_numpy(std::vector<double>&& v, std::vector<py::ssize_t> shape) {
-  auto* owned = new std::vector<double>(std::move(v));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<double>*>(p); });
+template <class Allocator>
+py::array_t<double> to_numpy(std::vector<double, Allocator>&& v, std::vector<py::ssize_t> shape) {
+  using Owned = std::vector<double, Allocator>;
+  auto* owned = new Owned(std::move(v));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<Owned*>(p); });
   std::vector<py::ssize_t> strides(shape.size());
   py::ssize_t stride = sizeof(double);
   for (std::size_t i = shape.size(); i-- > 0;) {

@@ -56,8 +56,9 @@ class Lanes {
   Tasks run(const Tasks& tasks) {
     Tasks other;
     std::size_t next = 0;
+    // The lane's next task with a step to take; patients done (or failed) while being set up are
+    // passed, and the lane is left empty when the tasks run out.
     auto refill = [&](Lane& lane) {
-      lane.task = nullptr;
       while (next < tasks.size()) {
         const PatientTask* task = tasks[next++];
         if (!(lane.system = system_for(*task, static_cast<System*>(nullptr)))) {
@@ -67,6 +68,7 @@ class Lanes {
         lane.task = task;
         if (guarded(lane, [&] { return start(lane); })) return;
       }
+      lane.task = nullptr;
     };
     for (auto& lane : lanes_) refill(lane);
     std::array<Dopri5Dense<N>*, L> steppers{};

@@ -113,6 +113,20 @@ TEST(IntegratePatients, LinearModelsBitIdenticalToOneAtATime) {
   expect_same(integrate(model, params, r, times, o, false), integrate(model, params, r, times, o, true));
 }
 
+TEST(IntegratePatients, PatientsWithoutAStepToTake) {
+  // Output only at the start: every patient is done while being set up; the lanes stay empty.
+  auto model = find_model("reynolds2006");
+  std::vector<std::vector<double>> params(9, model->default_parameters());
+  for (std::size_t i = 0; i < params.size(); ++i) params[i][model->parameter_index("P0")] = 0.5 + 0.1 * i;
+  SolverOptions o;
+  const Outcome b = integrate(model, params, Regimen{}, {0.0}, o, true);
+  expect_same(integrate(model, params, Regimen{}, {0.0}, o, false), b);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    EXPECT_EQ(b.status[i].steps, 0u);
+    EXPECT_EQ(b.rows[i][0], params[i][model->parameter_index("P0")]);
+  }
+}
+
 /// Logistic growth that throws once t passes its parameter fail_at: a right-hand side failing
 /// inside an interleaved trial fails its own patient only.
 class Fragile : public Module {
@@ -153,6 +167,7 @@ TEST(IntegratePatients, FailuresStayWithTheirPatient) {
   params[2][1] = 3.0;   // throws from its right-hand side
   params[5][1] = 11.5;  // later, after some outputs
   params[6][0] = 40.0;  // fast growth: more steps than max_steps allows
+  params[8][1] = -1.0;  // throws at its first evaluation, before any trial
   SolverOptions o;
   o.max_steps = 60;
   const auto times = grid(20.0, 0.5);
@@ -164,9 +179,10 @@ TEST(IntegratePatients, FailuresStayWithTheirPatient) {
   EXPECT_FALSE(b.status[5].ok);
   EXPECT_FALSE(b.status[6].ok);
   EXPECT_NE(b.status[6].reason.find("max_steps"), std::string::npos);
+  EXPECT_FALSE(b.status[8].ok);
   int ok = 0;
   for (const auto& s : b.status) ok += s.ok ? 1 : 0;
-  EXPECT_EQ(ok, 7);
+  EXPECT_EQ(ok, 6);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ std::vector<double> propofol_at(const std::vector<double>& times, bool assay_err
   RunControl control;
   const auto res = simulate_batch(req, control);
   EXPECT_TRUE(res.status[0].ok) << res.status[0].reason;
-  return res.values;  // times x observables
+  return {res.values.begin(), res.values.end()};  // times x observables
 }
 
 TEST(AssayError, DependsOnlyOnTheMeasurementItself) {

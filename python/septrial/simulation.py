@@ -235,10 +235,13 @@ def simulate(
     if not cohort and not status["ok"][0]:
         raise SimulationError(f"simulation of model {model!r} failed: {failure_reasons(status)[0]}")
 
-    frame = pd.DataFrame(values.reshape(n * len(t), len(columns)), columns=list(columns))
-    frame.insert(0, "time_h", np.tile(t, n))
-    if cohort:
-        frame.insert(0, "patient", np.repeat(np.arange(n), len(t)))
+    # One column per array, none copied: the engine's rows are viewed column by column (pandas'
+    # insert would copy each new column, and consolidating the float columns would copy them all).
+    rows = values.reshape(n * len(t), len(columns))
+    data = {"patient": np.repeat(np.arange(n), len(t))} if cohort else {}
+    data["time_h"] = np.tile(t, n)
+    data.update({name: rows[:, j] for j, name in enumerate(columns)})
+    frame = pd.DataFrame(data, copy=False)
     # Only failures are listed (pandas copies attrs on every operation: keep them small).
     frame.attrs["failures"] = failure_reasons(status)
     frame.attrs["steps"] = status["steps"]  # accepted solver steps per patient (int64)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "septrial/integrator.hpp"
+#include "septrial/large_buffer.hpp"
 #include "septrial/model.hpp"
 #include "septrial/parallel.hpp"
 #include "septrial/regimen.hpp"
@@ -37,7 +38,7 @@ struct BatchRequest {
 
 struct BatchResult {
   std::vector<std::string> columns;  ///< observables, then states when requested
-  std::vector<double> values;        ///< patients x times x columns, row-major
+  ResultValues values;               ///< patients x times x columns, row-major
   std::vector<SolveStatus> status;
 };
 

@@ -37,22 +37,6 @@ ReynoldsParams ReynoldsParams::from(const ModuleSpec& spec, const std::vector<do
   return Reader(spec)(p);
 }
 
-void reynolds_rhs(const ReynoldsParams& r, const double* x, double* dx, double activation) {
-  const double P = std::max(x[0], 0.0), N = std::max(x[1], 0.0), D = std::max(x[2], 0.0), CA = x[3];
-  // The three damped signals f(V) = V / (1 + (CA/c_inf)^2) share one division.
-  const double damping = reynolds_damping(r, CA);
-  const double fN = N * damping;
-  const double R = (r.k_nn * N + r.k_np * P + r.k_nd * D) * damping;
-  // x^6 as products: the same Hill term without two pow() calls per evaluation.
-  const double fN2 = fN * fN, fN6 = fN2 * fN2 * fN2;
-  const double fs = fN6 / (r.x_dn_6 + fN6);
-  const double fc = (N + r.k_cnd * D) * damping;
-  dx[0] = r.k_pg * P * (1.0 - P * r.inv_p_inf) - r.k_pm_s_m * P / (r.mu_m + r.k_mp * P) - r.k_pn * fN * P;
-  dx[1] = activation * r.s_nr * R / (r.mu_nr + R) - r.mu_n * N;
-  dx[2] = r.k_dn * fs - r.mu_d * D;
-  dx[3] = r.s_c + r.k_cn * fc / (1.0 + fc) - r.mu_c * CA;
-}
-
 std::vector<ParameterInfo> reynolds_parameters() {
   const std::string src = "; Reynolds 2006, J Theor Biol 242:220, parameter table";
   return {
