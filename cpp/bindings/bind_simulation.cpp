@@ -149,6 +149,23 @@ py::tuple simulate(const std::string& model_name, const py::dict& covariates,
   return py::make_tuple(out, columns, status.dict());
 }
 
+/// The index columns of a cohort's long table: patient 0..n-1 each repeated over the times, and the
+/// times repeated per patient, in buffers reused between calls (large_buffer.hpp) like the values.
+py::tuple long_index(std::size_t n, const Array& times) {
+  const auto n_times = static_cast<std::size_t>(times.size());
+  std::vector<std::int64_t, septrial::LargeBufferAllocator<std::int64_t>> patient(n * n_times);
+  septrial::ResultValues time_h(n * n_times);
+  const double* t = times.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::fill_n(patient.begin() + static_cast<std::ptrdiff_t>(i * n_times), n_times,
+                static_cast<std::int64_t>(i));
+    std::copy(t, t + n_times, time_h.begin() + static_cast<std::ptrdiff_t>(i * n_times));
+  }
+  const auto rows = static_cast<py::ssize_t>(n * n_times);
+  return py::make_tuple(septrial::bindings::to_numpy(std::move(patient), {rows}),
+                        septrial::bindings::to_numpy(std::move(time_h), {rows}));
+}
+
 std::vector<std::pair<std::string, double>> structural(const std::string& model_name,
                                                        const py::dict& covariates, const Array& params) {
   auto model = septrial::find_model(model_name);
@@ -216,6 +233,8 @@ void bind_simulation(py::module_& m) {
         py::arg("regimens"), py::arg("regimen_of"), py::arg("times"), py::arg("initial_states"),
         py::arg("solver"), py::arg("variability"), py::arg("residual_error"), py::arg("include_states"),
         py::arg("seed"), py::arg("first_index"), py::arg("threads"), py::arg("progress"));
+  m.def("long_index", &long_index, py::arg("n"), py::arg("times"),
+        "(patient, time_h) columns of n patients x times in long format.");
   m.def("structural_parameters", &structural, py::arg("model"), py::arg("covariates"), py::arg("params"));
   m.def("check_parameter_values", &check_parameter_values, py::arg("model"), py::arg("index"),
         py::arg("values"), py::arg("field"), "Raises ValueError naming field.name for a value out of range.");

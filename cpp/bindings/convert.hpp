@@ -18,18 +18,18 @@ namespace py = pybind11;
 using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 /// Hands a vector to NumPy without copying: the capsule owns it and frees it with the array.
-template <class Allocator>
-py::array_t<double> to_numpy(std::vector<double, Allocator>&& v, std::vector<py::ssize_t> shape) {
-  using Owned = std::vector<double, Allocator>;
+template <class T, class Allocator>
+py::array_t<T> to_numpy(std::vector<T, Allocator>&& v, std::vector<py::ssize_t> shape) {
+  using Owned = std::vector<T, Allocator>;
   auto* owned = new Owned(std::move(v));
   py::capsule free_when_done(owned, [](void* p) { delete static_cast<Owned*>(p); });
   std::vector<py::ssize_t> strides(shape.size());
-  py::ssize_t stride = sizeof(double);
+  py::ssize_t stride = sizeof(T);
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = stride;
     stride *= shape[i];
   }
-  return py::array_t<double>(shape, strides, owned->data(), free_when_done);
+  return py::array_t<T>(shape, strides, owned->data(), free_when_done);
 }
 
 inline std::vector<double> to_vector(const Array& a) {

@@ -153,6 +153,11 @@ def simulate(
     A failed patient gets NaN rows and ok = False; the call itself does not raise.
     """
 
+def long_index(
+    n: int, times: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(patient, time_h) columns of n patients x times in long format."""
+
 def structural_parameters(
     model: str, covariates: dict[str, npt.ArrayLike], params: npt.ArrayLike
 ) -> list[tuple[str, float]]:

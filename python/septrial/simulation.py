@@ -238,8 +238,9 @@ def simulate(
     # One column per array, none copied: the engine's rows are viewed column by column (pandas'
     # insert would copy each new column, and consolidating the float columns would copy them all).
     rows = values.reshape(n * len(t), len(columns))
-    data = {"patient": np.repeat(np.arange(n), len(t))} if cohort else {}
-    data["time_h"] = np.tile(t, n)
+    patient, time_h = _core.long_index(n, t)
+    data = {"patient": patient} if cohort else {}
+    data["time_h"] = time_h
     data.update({name: rows[:, j] for j, name in enumerate(columns)})
     frame = pd.DataFrame(data, copy=False)
     # Only failures are listed (pandas copies attrs on every operation: keep them small).
