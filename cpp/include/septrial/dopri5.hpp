@@ -204,13 +204,7 @@ class Dopri5Dense {
     // tmp_ (the stage state, no longer needed) holds the scaled errors.
     const double err =
         error_norm(tmp_.data(), in.data(), k1.data(), std::abs(dt), e1, e3, e4, e5, e6, e7, k7.data());
-    if (err > 1.0) {
-      dt_ = dt * std::max(0.9 * std::pow(err, -1.0 / 3.0), 0.2);
-      return false;
-    }
-    t_ = t + dt;
-    if (err < 0.5) dt_ = dt * (0.9 * dopri5_detail::inverse_fifth_root(std::max(std::pow(5.0, -5.0), err)));
-    return true;
+    return adapt(err, t, dt);
   }
 
  public:
@@ -317,18 +311,25 @@ class Dopri5Dense {
       // tmp_ (the stage state, no longer needed) holds the scaled errors.
       const double err = z.error_norm(z.tmp_.data(), in[l]->data(), k1[l]->data(), std::abs(dt), dt * dc1,
                                       dt * dc3, dt * dc4, dt * dc5, dt * dc6, dt * dc7, k7[l]->data());
-      accepted[l] = !(err > 1.0);
-      if (!accepted[l]) {
-        z.dt_ = dt * std::max(0.9 * std::pow(err, -1.0 / 3.0), 0.2);
-        continue;
-      }
-      z.t_ = t + dt;
-      if (err < 0.5)
-        z.dt_ = dt * (0.9 * dopri5_detail::inverse_fifth_root(std::max(std::pow(5.0, -5.0), err)));
+      accepted[l] = z.adapt(err, t, dt);
     }
   }
 
  private:
+  /// The step-size control after a trial from t with step dt and error norm err: accepted (t_
+  /// advances) when err <= 1; either way dt_ becomes the next trial step (odeint's default step
+  /// adjuster: shrink by 0.9 err^(-1/3), at least to 0.2 dt; grow by 0.9 err^(-1/5), at most 5x, when
+  /// err < 1/2).
+  bool adapt(double err, double t, double dt) {
+    if (err > 1.0) {
+      dt_ = dt * std::max(0.9 * std::pow(err, -1.0 / 3.0), 0.2);
+      return false;
+    }
+    t_ = t + dt;
+    if (err < 0.5) dt_ = dt * (0.9 * dopri5_detail::inverse_fifth_root(std::max(std::pow(5.0, -5.0), err)));
+    return true;
+  }
+
   /// max_i |err_i| / (atol + rtol (|x_i| + |dt| |k1_i|)) with err = sum e_j k_j (odeint's error
   /// estimate, rel_error and norm_inf: a NaN term is skipped by the max).
   double error_norm(double* __restrict__ rel, const double* __restrict__ x, const double* __restrict__ k1,
