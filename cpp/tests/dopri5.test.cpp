@@ -12,8 +12,8 @@ namespace septrial {
 namespace {
 
 TEST(Dopri5, InverseFifthRootMatchesPowOverTheControllersRange) {
-  // The controller calls it on [5^-5, 1/2]; the bound documented in dopri5.hpp is 3e-9.
-  const double lo = std::pow(5.0, -5.0), hi = 0.5;
+  // The controller calls it on [1e-6, 1e4]; the bound documented in dopri5.hpp is 3e-9.
+  const double lo = 1e-6, hi = 1e4;
   double worst = 0.0;
   for (int i = 0; i <= 100000; ++i) {
     const double x = lo * std::pow(hi / lo, i / 100000.0);
