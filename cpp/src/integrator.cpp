@@ -215,8 +215,8 @@ SolveStatus integrate_patient(Patient& patient, double t_start, const std::vecto
   try {
     if (options.method == SolverOptions::Method::Dopri5) {
       // The common state sizes get a fixed-size state and the hand-written stepper (dopri5.hpp):
-      // no heap allocation per patient, loops of known length, odeint's algorithm (results agree
-      // with odeint's to the last bits of the step-size factor and dense-output weights).
+      // no heap allocation per patient, loops of known length (odeint's stages, Hairer's step-size
+      // control: results agree with odeint's to the tolerance, not to the bit).
       const bool fixed = dopri5_systems::with_fixed_size(n, [&](auto size) {
         dopri5_fixed<decltype(size)::value>(patient, t_start, times, options, sink, crossing, crossing_time,
                                             initial_state, status);

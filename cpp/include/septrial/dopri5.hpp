@@ -1,12 +1,12 @@
-// Dormand-Prince 5(4) with FSAL, step-size control and dense output on a fixed-size state: the
-// algorithm of odeint's make_dense_output(atol, rtol, runge_kutta_dopri5<std::array<double, N>>())
-// written out, stages and error estimate with every arithmetic operation in odeint's order. Two
-// places differ in the last bits only: the grow factor err^(-1/5) (inverse_fifth_root, not
-// std::pow) and the dense-output weights (divisions by constants folded at compile time); both
-// are on the per-step critical path. What it drops is odeint's layering (resizers, wrapped states,
-// algebra dispatch, state copies on each accepted step), which cost ~960 instructions per step for
-// 6 states besides the right-hand side. Same interface as odeint's dense-output stepper
-// (initialize, do_step, calc_state, current_*), so the integrator's driver takes either.
+// Dormand-Prince 5(4) with FSAL, step-size control and dense output on a fixed-size state. The
+// stages and the error estimate are odeint's runge_kutta_dopri5 written out, every arithmetic
+// operation in odeint's order; the dense output is Hairer's (its constant divisions folded at
+// compile time); the step-size control is that of Hairer's DOPRI5 (adapt), which takes fewer
+// trials than odeint's default adjuster. What it drops is odeint's layering (resizers, wrapped
+// states, algebra dispatch, state copies on each accepted step), which cost ~960 instructions per
+// step for 6 states besides the right-hand side. Same interface as odeint's dense-output stepper
+// (initialize, do_step, calc_state, current_*), so the integrator's driver takes either; several
+// steppers can also take their trials together (try_steps).
 #pragma once
 
 #include <algorithm>
@@ -214,8 +214,9 @@ class Dopri5Dense {
   /// try_step, in the same order, so its results are bit-identical (tested); interleaving L
   /// independent dependency chains lets the CPU overlap them (a patient's step with a nonlinear
   /// right-hand side is bound by latency, not throughput). try_step stays a separate, single
-  /// stepper version: as try_steps<1> it ran 30 % slower on an inlined linear right-hand side
-  /// (Otto 2021 PK, 8,000 patients: 163 against 126 ms).
+  /// stepper version of the same stages: as try_steps<1> it ran 30 % slower on the linear
+  /// right-hand side (Otto 2021 PK, 8,000 patients: 157 against 119 ms; forcing the product inline
+  /// did not help).
   template <std::size_t L, class System>
   SEPTRIAL_SIMD_CLONES static void try_steps(const std::array<Dopri5Dense*, L>& steppers,
                                              const std::array<System*, L>& system,
