@@ -88,7 +88,8 @@ TEST(IntegratePatients, SoleModuleBitIdenticalToOneAtATime) {
 }
 
 TEST(IntegratePatients, CompositionWithDosesBitIdenticalToOneAtATime) {
-  // The full patient (20 states, whole-model right-hand side) with a bolus and an infusion.
+  // The full patient (20 states, whole-model right-hand side; one at a time) with a bolus and an
+  // infusion.
   auto model = find_model("sepsis_esketamine");
   std::vector<std::vector<double>> params;
   for (int i = 0; i < 6; ++i) params.push_back(model->default_parameters());

@@ -1,7 +1,9 @@
-// Many patients on one thread, interleaved: with dopri5 on a fixed-size state, a few patients are
-// stepped together stage by stage (Dopri5Dense::try_steps), so that their independent dependency
-// chains overlap in the CPU. Each patient's arithmetic is exactly that of integrate_patient, so
-// results are bit-identical to it whatever the grouping; other methods and sizes run one by one.
+// Many patients on one thread, interleaved: with dopri5 on a fixed-size state of one nonlinear
+// module (the Reynolds core, a specification module), a few patients are stepped together stage
+// by stage (Dopri5Dense::try_steps), so that their independent dependency chains overlap in the
+// CPU. Each patient's arithmetic is exactly that of integrate_patient, so results are
+// bit-identical to it whatever the grouping; other models, methods and sizes run one by one
+// (where interleaving was measured not to help: batch_integrator.cpp).
 #pragma once
 
 #include <cstddef>
