@@ -937,6 +937,11 @@ def render_markdown(result: dict[str, Any]) -> str:
         "libroadrunner: plain and expert use, BDF, Adams, and Adams with its order capped at 5; "
         "`variable_step_size` is not comparable, it returns the solver's steps instead of the "
         "grid).",
+        "- **What septrial does that the others do not.** It steps four patients of a one-module "
+        "model together, stage by stage (bit-identical to one at a time), and keeps freed result "
+        "buffers of 2 MB or more for reuse (at most 512 MB), so a repeated call, here as in a "
+        "user's loop, writes into memory that is already mapped. Where a patient's time goes, "
+        "measured, and what was tried: `benchmarks/results/simulate_profile.md`.",
         "- Raw numbers (every repeat) are in the JSON written next to this run "
         "(`benchmarks/results/`).",
         "",

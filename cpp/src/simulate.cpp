@@ -16,7 +16,7 @@ namespace septrial {
 namespace {
 /// Patients per block of work (integrate_patients interleaves kInterleavedPatients of them at a
 /// time); a block's inputs and patients exist only while it runs.
-constexpr std::size_t kPatientsPerBlock = 256;
+constexpr std::size_t kPatientsPerBlock = 32;
 
 void validate(const BatchRequest& r) {
   if (!r.model) throw InputError("model", "missing");
