@@ -153,13 +153,14 @@ py::tuple simulate(const std::string& model_name, const py::dict& covariates,
 /// times repeated per patient, in buffers reused between calls (large_buffer.hpp) like the values.
 py::tuple long_index(std::size_t n, const Array& times) {
   const auto n_times = static_cast<std::size_t>(times.size());
-  std::vector<std::int64_t, septrial::LargeBufferAllocator<std::int64_t>> patient(n * n_times);
-  septrial::ResultValues time_h(n * n_times);
+  std::vector<std::int64_t, septrial::LargeBufferAllocator<std::int64_t>> patient;
+  septrial::ResultValues time_h;
+  patient.reserve(n * n_times);  // appended, not zero-filled first
+  time_h.reserve(n * n_times);
   const double* t = times.data();
   for (std::size_t i = 0; i < n; ++i) {
-    std::fill_n(patient.begin() + static_cast<std::ptrdiff_t>(i * n_times), n_times,
-                static_cast<std::int64_t>(i));
-    std::copy(t, t + n_times, time_h.begin() + static_cast<std::ptrdiff_t>(i * n_times));
+    patient.insert(patient.end(), n_times, static_cast<std::int64_t>(i));
+    time_h.insert(time_h.end(), t, t + n_times);
   }
   const auto rows = static_cast<py::ssize_t>(n * n_times);
   return py::make_tuple(septrial::bindings::to_numpy(std::move(patient), {rows}),

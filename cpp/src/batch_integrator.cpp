@@ -6,9 +6,7 @@
 #include <exception>
 #include <limits>
 #include <map>
-#include <optional>
 #include <string>
-#include <type_traits>
 
 #include "dopri5_systems.hpp"
 #include "septrial/dopri5.hpp"
@@ -21,46 +19,47 @@ namespace {
 using dopri5_systems::all_finite;
 using dopri5_systems::kMaxLinearRhsStates;
 using dopri5_systems::PatientFailure;
-using dopri5_systems::rates_changed;
 using dopri5_systems::SoleModuleSystem;
 
 using Tasks = std::vector<const PatientTask*>;
 
-/// The right-hand side integrate_patient would give this patient, if it is of type System.
+/// Whether integrate_patient would integrate this patient with its sole module's own right-hand
+/// side (the patients interleaved here): one module reading no signal, and not linear (a linear
+/// model gets the dense product, LinearRhs, instead).
 template <std::size_t N>
-std::optional<LinearRhs<N>> system_for(const PatientTask& task, LinearRhs<N>*) {
-  LinearRhs<N> linear;
-  if (!linear.bind(*task.patient, &task.status->rhs_evals)) return std::nullopt;
-  return linear;
+bool sole_nonlinear(const Patient& patient) {
+  if (!patient.sole_module()) return false;
+  if constexpr (N <= kMaxLinearRhsStates) {
+    LinearRhs<N> linear;
+    std::size_t unused = 0;
+    if (linear.bind(patient, &unused)) return false;
+  }
+  return true;
 }
-inline std::optional<SoleModuleSystem> system_for(const PatientTask& task, SoleModuleSystem*) {
+
+SoleModuleSystem sole_system(const PatientTask& task) {
   const Patient& p = *task.patient;
-  if (!p.sole_module()) return std::nullopt;
-  return SoleModuleSystem{p.sole_module(), &p.bus(), &p.sole_rate(), &task.status->rhs_evals};
+  return {p.sole_module(), &p.bus(), &p.sole_rate(), &task.status->rhs_evals};
 }
 
 /// kInterleavedPatients lanes, each integrating one patient at a time with the driver of
 /// integrate_patient (integrator.cpp, drive) cut into resumable parts: a lane whose patient is
 /// done takes the next task, so the lanes stay full until the tasks run out.
-template <std::size_t N, class System>
+template <std::size_t N>
 class Lanes {
  public:
   Lanes(double t_start, const std::vector<double>& times, const SolverOptions& options)
       : t_start_(t_start), times_(times), options_(options), lanes_(L, Lane(options)) {}
 
-  /// Integrates the tasks whose right-hand side is of type System; returns the others.
-  Tasks run(const Tasks& tasks) {
-    Tasks other;
+  /// Integrates the tasks (all sole_nonlinear).
+  void run(const Tasks& tasks) {
     std::size_t next = 0;
     // The lane's next task with a step to take; patients done (or failed) while being set up are
     // passed, and the lane is left empty when the tasks run out.
     auto refill = [&](Lane& lane) {
       while (next < tasks.size()) {
         const PatientTask* task = tasks[next++];
-        if (!(lane.system = system_for(*task, static_cast<System*>(nullptr)))) {
-          other.push_back(task);
-          continue;
-        }
+        lane.system = sole_system(*task);
         lane.task = task;
         if (guarded(lane, [&] { return start(lane); })) return;
       }
@@ -68,16 +67,16 @@ class Lanes {
     };
     for (auto& lane : lanes_) refill(lane);
     std::array<Dopri5Dense<N>*, L> steppers{};
-    std::array<System*, L> systems{};
+    std::array<SoleModuleSystem*, L> systems{};
     for (;;) {
       bool any = false;
       for (std::size_t l = 0; l < L; ++l) {
         Lane& lane = lanes_[l];
         steppers[l] = nullptr;
-        while (lane.task && !lane.begun && !guarded(lane, [&] { begin(lane); })) refill(lane);
+        while (lane.task && !lane.begun && !guarded(lane, [&] { return begin(lane); })) refill(lane);
         if (!lane.task) continue;
         steppers[l] = &lane.stepper;
-        systems[l] = &*lane.system;
+        systems[l] = &lane.system;
         any = true;
       }
       if (!any) break;
@@ -94,7 +93,6 @@ class Lanes {
         if (!more) refill(lane);
       }
     }
-    return other;
   }
 
  private:
@@ -103,7 +101,7 @@ class Lanes {
   struct Lane {
     explicit Lane(const SolverOptions& o) : stepper(o.atol, o.rtol) {}
     const PatientTask* task = nullptr;
-    std::optional<System> system;
+    SoleModuleSystem system{};
     Dopri5Dense<N> stepper;
     std::array<double, N> x{}, tmp{};
     std::vector<double> points;
@@ -115,16 +113,11 @@ class Lanes {
 
   /// Runs part of a lane's work as integrate_patient's try block does: an InputError aborts the
   /// batch; any other exception fails this patient only. Returns whether the lane still has a
-  /// step to take (part returning void: unless it failed).
+  /// step to take (part's own answer, false when it failed).
   template <class Part>
   static bool guarded(Lane& lane, Part part) {
     try {
-      if constexpr (std::is_void_v<decltype(part())>) {
-        part();
-        return true;
-      } else {
-        return part();
-      }
+      return part();
     } catch (const InputError&) {
       throw;
     } catch (const std::exception& e) {
@@ -166,7 +159,6 @@ class Lanes {
       if (lane.k + 1 == lane.points.size()) return false;
       lane.t1 = lane.points[lane.k + 1];
       patient.set_rates_from(t0);
-      rates_changed(*lane.system);
       lane.stepper.initialize(lane.x, t0, std::min(options_.first_step_h, lane.t1 - t0));
       lane.eps = 1e-12 * std::max(1.0, std::abs(lane.t1));
       if (lane.t1 - lane.stepper.current_time() > lane.eps) return true;
@@ -174,13 +166,15 @@ class Lanes {
     }
   }
 
-  void begin(Lane& lane) {
+  /// Lands the next step on the breakpoint if it would cross it; evaluates f at a new start.
+  bool begin(Lane& lane) {
     const double remaining = lane.t1 - lane.stepper.current_time();
     // Land exactly on the breakpoint: the next rate change must not be stepped across.
     if (lane.stepper.current_time_step() > remaining) lane.stepper.set_step(remaining);
-    lane.stepper.begin_step(*lane.system);
+    lane.stepper.begin_step(lane.system);
     lane.begun = true;
     lane.trials = 0;
+    return true;
   }
 
   /// After one trial: the checks, outputs and breakpoint handling of integrate_patient's driver.
@@ -226,23 +220,17 @@ void integrate_alone(const PatientTask& task, double t_start, const std::vector<
 template <std::size_t N>
 void integrate_sized(const Tasks& tasks, double t_start, const std::vector<double>& times,
                      const SolverOptions& options) {
-  // The right-hand side integrate_patient would choose, in its order of preference. Only one
-  // module's own right-hand side is interleaved: a linear one is cheap and inlined into the single
-  // stepper, where it runs faster than interleaved (Otto 2021 PK, 8,000 patients: 122 against 131
-  // ms), and a composition's (the whole patient's) is long enough to keep the CPU busy on its own
-  // (sepsis_esketamine, 600 patients: 231 against 236-253 us each); those go one at a time.
-  Tasks rest;
+  // Only one module's own right-hand side is interleaved: a linear one is cheap and inlined into
+  // the single stepper, where it runs faster than interleaved (Otto 2021 PK, 8,000 patients: 122
+  // against 131 ms), and a composition's (the whole patient's) is long enough to keep the CPU busy
+  // on its own (sepsis_esketamine, 600 patients: 231 against 236-253 us each); those go one at a
+  // time.
+  Tasks interleaved;
   for (const PatientTask* t : tasks) {
-    if constexpr (N <= kMaxLinearRhsStates) {
-      if (system_for(*t, static_cast<LinearRhs<N>*>(nullptr))) {
-        integrate_alone(*t, t_start, times, options);
-        continue;
-      }
-    }
-    rest.push_back(t);
+    if (sole_nonlinear<N>(*t->patient)) interleaved.push_back(t);
+    else integrate_alone(*t, t_start, times, options);
   }
-  for (const PatientTask* t : Lanes<N, SoleModuleSystem>(t_start, times, options).run(rest))
-    integrate_alone(*t, t_start, times, options);
+  Lanes<N>(t_start, times, options).run(interleaved);
 }
 
 }  // namespace

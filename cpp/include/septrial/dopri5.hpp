@@ -17,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 // On x86-64 Linux with GCC, the step is also compiled for AVX2 and the CPU picks the variant at load
@@ -43,6 +44,23 @@ template <std::size_t N, class... Terms>
 inline void combine(double* __restrict__ y, const double* x, Terms... terms) {
   for (std::size_t i = 0; i < N; ++i) y[i] = (x[i] + ... + (terms.s * terms.k[i]));
 }
+
+/// The Dormand-Prince 5(4) tableau (nodes a, stage weights b, solution weights c, error weights dc
+/// = c - c*), as in odeint's runge_kutta_dopri5.
+struct Tableau {
+  static constexpr double a2 = 1.0 / 5.0, a3 = 3.0 / 10.0, a4 = 4.0 / 5.0, a5 = 8.0 / 9.0;
+  static constexpr double b21 = 1.0 / 5.0;
+  static constexpr double b31 = 3.0 / 40.0, b32 = 9.0 / 40.0;
+  static constexpr double b41 = 44.0 / 45.0, b42 = -56.0 / 15.0, b43 = 32.0 / 9.0;
+  static constexpr double b51 = 19372.0 / 6561.0, b52 = -25360.0 / 2187.0, b53 = 64448.0 / 6561.0,
+                          b54 = -212.0 / 729.0;
+  static constexpr double b61 = 9017.0 / 3168.0, b62 = -355.0 / 33.0, b63 = 46732.0 / 5247.0,
+                          b64 = 49.0 / 176.0, b65 = -5103.0 / 18656.0;
+  static constexpr double c1 = 35.0 / 384.0, c3 = 500.0 / 1113.0, c4 = 125.0 / 192.0, c5 = -2187.0 / 6784.0,
+                          c6 = 11.0 / 84.0;
+  static constexpr double dc1 = c1 - 5179.0 / 57600.0, dc3 = c3 - 7571.0 / 16695.0, dc4 = c4 - 393.0 / 640.0,
+                          dc5 = c5 - -92097.0 / 339200.0, dc6 = c6 - 187.0 / 2100.0, dc7 = -1.0 / 40.0;
+};
 
 /// x^(-1/5) for the step-size controller, x positive and normal, to a relative 3e-9 (the error
 /// pattern repeats every five octaves; tested on [1e-6, 1e4]): a first guess read off the IEEE-754 bits (log2
@@ -158,54 +176,59 @@ class Dopri5Dense {
   /// adjuster: max-norm of |err| / (atol + rtol (|x| + |dt| |dx/dt|))).
   template <class System>
   SEPTRIAL_SIMD_CLONES bool try_step(System& system) {
-    constexpr double a2 = 1.0 / 5.0, a3 = 3.0 / 10.0, a4 = 4.0 / 5.0, a5 = 8.0 / 9.0;
-    constexpr double b21 = 1.0 / 5.0;
-    constexpr double b31 = 3.0 / 40.0, b32 = 9.0 / 40.0;
-    constexpr double b41 = 44.0 / 45.0, b42 = -56.0 / 15.0, b43 = 32.0 / 9.0;
-    constexpr double b51 = 19372.0 / 6561.0, b52 = -25360.0 / 2187.0, b53 = 64448.0 / 6561.0,
-                     b54 = -212.0 / 729.0;
-    constexpr double b61 = 9017.0 / 3168.0, b62 = -355.0 / 33.0, b63 = 46732.0 / 5247.0, b64 = 49.0 / 176.0,
-                     b65 = -5103.0 / 18656.0;
-    constexpr double c1 = 35.0 / 384.0, c3 = 500.0 / 1113.0, c4 = 125.0 / 192.0, c5 = -2187.0 / 6784.0,
-                     c6 = 11.0 / 84.0;
-    constexpr double dc1 = c1 - 5179.0 / 57600.0, dc3 = c3 - 7571.0 / 16695.0, dc4 = c4 - 393.0 / 640.0,
-                     dc5 = c5 - -92097.0 / 339200.0, dc6 = c6 - 187.0 / 2100.0, dc7 = -1.0 / 40.0;
     const State& in = x_[cur_];
     const State& k1 = dx_[cur_];
-    State& out = x_[cur_ ^ 1];
-    State& k7 = dx_[cur_ ^ 1];
     const double t = t_, dt = dt_;
-    State& xt = tmp_;
+    stage<2>(system, in, k1, t, dt);
+    stage<3>(system, in, k1, t, dt);
+    stage<4>(system, in, k1, t, dt);
+    stage<5>(system, in, k1, t, dt);
+    stage<6>(system, in, k1, t, dt);
+    stage<7>(system, in, k1, t, dt);
+    return adapt(scaled_error(in, k1, dt), t, dt);
+  }
 
+  /// Stage S (2-7) of a trial from (in, k1) at t with step dt: the stage state into tmp_ and its
+  /// derivative into k<S>; stage 7 is the solution into the other slot and its derivative, which is
+  /// the next step's k1 (first same as last). The coefficients are odeint's, in its order.
+  template <int S, class System>
+  void stage(System& system, const State& in, const State& k1, double t, double dt) {
     using dopri5_detail::combine;
+    using B = dopri5_detail::Tableau;
     using T = dopri5_detail::Term;
-    const double s21 = dt * b21;
-    combine<N>(xt.data(), in.data(), T{s21, k1.data()});
-    system(xt, k2_, t + dt * a2);
-    const double s31 = dt * b31, s32 = dt * b32;
-    combine<N>(xt.data(), in.data(), T{s31, k1.data()}, T{s32, k2_.data()});
-    system(xt, k3_, t + dt * a3);
-    const double s41 = dt * b41, s42 = dt * b42, s43 = dt * b43;
-    combine<N>(xt.data(), in.data(), T{s41, k1.data()}, T{s42, k2_.data()}, T{s43, k3_.data()});
-    system(xt, k4_, t + dt * a4);
-    const double s51 = dt * b51, s52 = dt * b52, s53 = dt * b53, s54 = dt * b54;
-    combine<N>(xt.data(), in.data(), T{s51, k1.data()}, T{s52, k2_.data()}, T{s53, k3_.data()},
-               T{s54, k4_.data()});
-    system(xt, k5_, t + dt * a5);
-    const double s61 = dt * b61, s62 = dt * b62, s63 = dt * b63, s64 = dt * b64, s65 = dt * b65;
-    combine<N>(xt.data(), in.data(), T{s61, k1.data()}, T{s62, k2_.data()}, T{s63, k3_.data()},
-               T{s64, k4_.data()}, T{s65, k5_.data()});
-    system(xt, k6_, t + dt);
-    const double w1 = dt * c1, w3 = dt * c3, w4 = dt * c4, w5 = dt * c5, w6 = dt * c6;
-    combine<N>(out.data(), in.data(), T{w1, k1.data()}, T{w3, k3_.data()}, T{w4, k4_.data()},
-               T{w5, k5_.data()}, T{w6, k6_.data()});
-    system(out, k7, t + dt);  // first same as last: k1 of the next step
+    if constexpr (S == 2) {
+      combine<N>(tmp_.data(), in.data(), T{dt * B::b21, k1.data()});
+      system(tmp_, k2_, t + dt * B::a2);
+    } else if constexpr (S == 3) {
+      combine<N>(tmp_.data(), in.data(), T{dt * B::b31, k1.data()}, T{dt * B::b32, k2_.data()});
+      system(tmp_, k3_, t + dt * B::a3);
+    } else if constexpr (S == 4) {
+      combine<N>(tmp_.data(), in.data(), T{dt * B::b41, k1.data()}, T{dt * B::b42, k2_.data()},
+                 T{dt * B::b43, k3_.data()});
+      system(tmp_, k4_, t + dt * B::a4);
+    } else if constexpr (S == 5) {
+      combine<N>(tmp_.data(), in.data(), T{dt * B::b51, k1.data()}, T{dt * B::b52, k2_.data()},
+                 T{dt * B::b53, k3_.data()}, T{dt * B::b54, k4_.data()});
+      system(tmp_, k5_, t + dt * B::a5);
+    } else if constexpr (S == 6) {
+      combine<N>(tmp_.data(), in.data(), T{dt * B::b61, k1.data()}, T{dt * B::b62, k2_.data()},
+                 T{dt * B::b63, k3_.data()}, T{dt * B::b64, k4_.data()}, T{dt * B::b65, k5_.data()});
+      system(tmp_, k6_, t + dt);
+    } else {
+      static_assert(S == 7, "Dormand-Prince has stages 2 to 7 after k1");
+      State& out = x_[cur_ ^ 1];
+      combine<N>(out.data(), in.data(), T{dt * B::c1, k1.data()}, T{dt * B::c3, k3_.data()},
+                 T{dt * B::c4, k4_.data()}, T{dt * B::c5, k5_.data()}, T{dt * B::c6, k6_.data()});
+      system(out, dx_[cur_ ^ 1], t + dt);
+    }
+  }
 
-    const double e1 = dt * dc1, e3 = dt * dc3, e4 = dt * dc4, e5 = dt * dc5, e6 = dt * dc6, e7 = dt * dc7;
-    // tmp_ (the stage state, no longer needed) holds the scaled errors.
-    const double err =
-        error_norm(tmp_.data(), in.data(), k1.data(), std::abs(dt), e1, e3, e4, e5, e6, e7, k7.data());
-    return adapt(err, t, dt);
+  /// The trial's error norm (after stage 7); tmp_, the stage state no longer needed, holds the
+  /// scaled errors.
+  double scaled_error(const State& in, const State& k1, double dt) {
+    using B = dopri5_detail::Tableau;
+    return error_norm(tmp_.data(), in.data(), k1.data(), std::abs(dt), dt * B::dc1, dt * B::dc3, dt * B::dc4,
+                      dt * B::dc5, dt * B::dc6, dt * B::dc7, dx_[cur_ ^ 1].data());
   }
 
  public:
@@ -222,98 +245,41 @@ class Dopri5Dense {
                                              const std::array<System*, L>& system,
                                              std::array<bool, L>& accepted,
                                              std::array<std::exception_ptr, L>& errors) {
-    constexpr double a2 = 1.0 / 5.0, a3 = 3.0 / 10.0, a4 = 4.0 / 5.0, a5 = 8.0 / 9.0;
-    constexpr double b21 = 1.0 / 5.0;
-    constexpr double b31 = 3.0 / 40.0, b32 = 9.0 / 40.0;
-    constexpr double b41 = 44.0 / 45.0, b42 = -56.0 / 15.0, b43 = 32.0 / 9.0;
-    constexpr double b51 = 19372.0 / 6561.0, b52 = -25360.0 / 2187.0, b53 = 64448.0 / 6561.0,
-                     b54 = -212.0 / 729.0;
-    constexpr double b61 = 9017.0 / 3168.0, b62 = -355.0 / 33.0, b63 = 46732.0 / 5247.0, b64 = 49.0 / 176.0,
-                     b65 = -5103.0 / 18656.0;
-    constexpr double c1 = 35.0 / 384.0, c3 = 500.0 / 1113.0, c4 = 125.0 / 192.0, c5 = -2187.0 / 6784.0,
-                     c6 = 11.0 / 84.0;
-    constexpr double dc1 = c1 - 5179.0 / 57600.0, dc3 = c3 - 7571.0 / 16695.0, dc4 = c4 - 393.0 / 640.0,
-                     dc5 = c5 - -92097.0 / 339200.0, dc6 = c6 - 187.0 / 2100.0, dc7 = -1.0 / 40.0;
-    using dopri5_detail::combine;
-    using T = dopri5_detail::Term;
     // A right-hand side that throws stops its own stepper only (its state is left as at the start
     // of the trial); the others finish their trial.
     std::array<Dopri5Dense*, L> s = steppers;
-    auto evaluate = [&](std::size_t l, auto&& f) {
-      try {
-        f();
-      } catch (...) {
-        errors[l] = std::current_exception();
-        s[l] = nullptr;
-      }
-    };
     // Each stepper's slots, time and step, read once (as locals they need no reloading after the
     // right-hand sides' stores).
-    std::array<State*, L> in{}, k1{}, out{}, k7{};
+    std::array<const State*, L> in{}, k1{};
     std::array<double, L> t_start{}, step{};
     for (std::size_t l = 0; l < L; ++l) {
       if (!s[l]) continue;
       in[l] = &s[l]->x_[s[l]->cur_];
       k1[l] = &s[l]->dx_[s[l]->cur_];
-      out[l] = &s[l]->x_[s[l]->cur_ ^ 1];
-      k7[l] = &s[l]->dx_[s[l]->cur_ ^ 1];
       t_start[l] = s[l]->t_;
       step[l] = s[l]->dt_;
     }
+    auto stage_all = [&](auto stage_number) {
+      constexpr int S = decltype(stage_number)::value;
+      for (std::size_t l = 0; l < L; ++l) {
+        if (!s[l]) continue;
+        try {
+          s[l]->template stage<S>(*system[l], *in[l], *k1[l], t_start[l], step[l]);
+        } catch (...) {
+          errors[l] = std::current_exception();
+          s[l] = nullptr;
+        }
+      }
+    };
+    stage_all(std::integral_constant<int, 2>{});
+    stage_all(std::integral_constant<int, 3>{});
+    stage_all(std::integral_constant<int, 4>{});
+    stage_all(std::integral_constant<int, 5>{});
+    stage_all(std::integral_constant<int, 6>{});
+    stage_all(std::integral_constant<int, 7>{});
     for (std::size_t l = 0; l < L; ++l) {
       if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(z.tmp_.data(), in[l]->data(), T{dt * b21, k1[l]->data()});
-      evaluate(l, [&] { (*system[l])(z.tmp_, z.k2_, t + dt * a2); });
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(z.tmp_.data(), in[l]->data(), T{dt * b31, k1[l]->data()}, T{dt * b32, z.k2_.data()});
-      evaluate(l, [&] { (*system[l])(z.tmp_, z.k3_, t + dt * a3); });
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(z.tmp_.data(), in[l]->data(), T{dt * b41, k1[l]->data()}, T{dt * b42, z.k2_.data()},
-                 T{dt * b43, z.k3_.data()});
-      evaluate(l, [&] { (*system[l])(z.tmp_, z.k4_, t + dt * a4); });
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(z.tmp_.data(), in[l]->data(), T{dt * b51, k1[l]->data()}, T{dt * b52, z.k2_.data()},
-                 T{dt * b53, z.k3_.data()}, T{dt * b54, z.k4_.data()});
-      evaluate(l, [&] { (*system[l])(z.tmp_, z.k5_, t + dt * a5); });
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(z.tmp_.data(), in[l]->data(), T{dt * b61, k1[l]->data()}, T{dt * b62, z.k2_.data()},
-                 T{dt * b63, z.k3_.data()}, T{dt * b64, z.k4_.data()}, T{dt * b65, z.k5_.data()});
-      evaluate(l, [&] { (*system[l])(z.tmp_, z.k6_, t + dt); });
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      combine<N>(out[l]->data(), in[l]->data(), T{dt * c1, k1[l]->data()}, T{dt * c3, z.k3_.data()},
-                 T{dt * c4, z.k4_.data()}, T{dt * c5, z.k5_.data()}, T{dt * c6, z.k6_.data()});
-      evaluate(l, [&] { (*system[l])(*out[l], *k7[l], t + dt); });  // first same as last: k1 of the next step
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      if (!s[l]) continue;
-      Dopri5Dense& z = *s[l];
-      const double t = t_start[l], dt = step[l];
-      // tmp_ (the stage state, no longer needed) holds the scaled errors.
-      const double err = z.error_norm(z.tmp_.data(), in[l]->data(), k1[l]->data(), std::abs(dt), dt * dc1,
-                                      dt * dc3, dt * dc4, dt * dc5, dt * dc6, dt * dc7, k7[l]->data());
-      accepted[l] = z.adapt(err, t, dt);
+      accepted[l] = s[l]->adapt(s[l]->scaled_error(*in[l], *k1[l], step[l]), t_start[l], step[l]);
     }
   }
 
@@ -325,15 +291,16 @@ class Dopri5Dense {
   /// err^(-1/3), grows at most 5x and keeps dt for 1/2 <= err <= 1; on the Reynolds 2006 cohort of
   /// benchmarks/ this one takes 6 % fewer trials for the same error (docs/benchmarks.md).
   bool adapt(double err, double t, double dt) {
+    constexpr double safety = 0.9, min_factor = 0.2, max_factor = 10.0;  // Hairer's DOPRI5 defaults
     // Outside [1e-6, 1e4] the factor is clamped anyway; inside, the root is accurate to 3e-9.
-    const double factor = 0.9 * dopri5_detail::inverse_fifth_root(std::min(std::max(err, 1e-6), 1e4));
+    const double factor = safety * dopri5_detail::inverse_fifth_root(std::min(std::max(err, 1e-6), 1e4));
     if (err > 1.0) {
-      dt_ = dt * std::max(factor, 0.2);
+      dt_ = dt * std::max(factor, min_factor);
       rejected_ = true;
       return false;
     }
     t_ = t + dt;
-    dt_ = dt * std::min(std::max(factor, 0.2), rejected_ ? 1.0 : 10.0);
+    dt_ = dt * std::min(std::max(factor, min_factor), rejected_ ? 1.0 : max_factor);
     rejected_ = false;
     return true;
   }
