@@ -236,10 +236,9 @@ class Dopri5Dense {
   /// s of every stepper, then stage s + 1. Each stepper does exactly the operations of its own
   /// try_step, in the same order, so its results are bit-identical (tested); interleaving L
   /// independent dependency chains lets the CPU overlap them (a patient's step with a nonlinear
-  /// right-hand side is bound by latency, not throughput). try_step stays a separate, single
-  /// stepper version of the same stages: as try_steps<1> it ran 30 % slower on the linear
-  /// right-hand side (Otto 2021 PK, 8,000 patients: 157 against 119 ms; forcing the product inline
-  /// did not help).
+  /// right-hand side is bound by latency, not throughput). Both call the same stage<S>; try_step is
+  /// not try_steps<1>, which ran 30 % slower on the linear right-hand side (Otto 2021 PK, 8,000
+  /// patients: 157 against 119 ms).
   template <std::size_t L, class System>
   SEPTRIAL_SIMD_CLONES static void try_steps(const std::array<Dopri5Dense*, L>& steppers,
                                              const std::array<System*, L>& system,
