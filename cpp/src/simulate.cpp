@@ -17,6 +17,9 @@ namespace {
 /// Patients per block of work (integrate_patients interleaves kInterleavedPatients of them at a
 /// time); a block's inputs and patients exist only while it runs.
 constexpr std::size_t kPatientsPerBlock = 32;
+/// Small cohorts are cut into at least this many blocks per thread, so that every thread works
+/// and a slow block does not leave the others idle.
+constexpr std::size_t kBlocksPerThread = 4;
 
 void validate(const BatchRequest& r) {
   if (!r.model) throw InputError("model", "missing");
@@ -91,7 +94,7 @@ BatchResult simulate_batch(const BatchRequest& r, RunControl& control, const std
   // Patients go to the workers in blocks, integrated together (integrate_patients: interleaved,
   // bit-identical to one at a time); small cohorts get smaller blocks so that every thread works.
   const std::size_t n = r.patients.size(), threads = static_cast<std::size_t>(std::max(1, r.threads));
-  const std::size_t block = std::clamp<std::size_t>(n / (4 * threads), 1, kPatientsPerBlock);
+  const std::size_t block = std::clamp<std::size_t>(n / (kBlocksPerThread * threads), 1, kPatientsPerBlock);
   parallel_for_blocks(
       n, block, r.threads, control,
       [&](std::size_t begin, std::size_t end) {
